@@ -1,0 +1,60 @@
+/** HTTP bodies and answers (PROTOCOL.md "HTTP"). */
+import * as v from 'valibot';
+import { ClientIdSchema, DashboardIdSchema } from './ids.ts';
+import { LIMITS } from './limits.ts';
+import { ChangeSchema, MutationResultSchema } from './result.ts';
+import { EpochSchema, UserSchema } from './frames.ts';
+import { WidgetSchema } from './widget.ts';
+
+export const LoginBodySchema = v.object({
+  username: v.pipe(v.string(), v.minLength(1), v.maxLength(100)),
+  password: v.pipe(v.string(), v.maxLength(1000)),
+});
+export const MeResponseSchema = v.object({ user: UserSchema });
+export const DashboardSummarySchema = v.object({ id: DashboardIdSchema, name: v.string() });
+export type DashboardSummary = v.InferOutput<typeof DashboardSummarySchema>;
+export const DashboardsResponseSchema = v.object({ dashboards: v.array(DashboardSummarySchema) });
+export const CreateDashboardBodySchema = v.object({
+  name: v.pipe(v.string(), v.trim(), v.minLength(1, 'name is empty'), v.maxLength(LIMITS.maxDashboardNameLength)),
+});
+export const PushBodySchema = v.object({
+  clientId: ClientIdSchema,
+  mutations: v.pipe(v.array(v.unknown()), v.maxLength(LIMITS.maxMutationsPerPush, 'over 500 mutations in one push')),
+});
+export const PushResponseSchema = v.object({ results: v.array(MutationResultSchema) });
+
+const IntString = (min: number) =>
+  v.pipe(v.string(), v.regex(/^\d{1,15}$/, 'must be a whole number'), v.transform(Number), v.minValue(min));
+export const PullQuerySchema = v.object({
+  dashboardId: DashboardIdSchema,
+  cursor: v.optional(IntString(0), '0'),
+  epoch: v.optional(EpochSchema),
+  limit: v.optional(v.pipe(IntString(1), v.maxValue(LIMITS.maxPullLimit)), String(LIMITS.defaultPullLimit)),
+});
+export const ResetPayloadSchema = v.object({
+  epoch: EpochSchema,
+  seq: v.pipe(v.number(), v.integer(), v.minValue(0)),
+  widgets: v.array(WidgetSchema),
+});
+export const PullResponseSchema = v.union([
+  v.object({
+    epoch: EpochSchema,
+    changes: v.array(ChangeSchema),
+    seq: v.pipe(v.number(), v.integer(), v.minValue(0)),
+    more: v.boolean(),
+  }),
+  v.object({ reset: ResetPayloadSchema }),
+]);
+export type PullResponse = v.InferOutput<typeof PullResponseSchema>;
+export const IngestBodySchema = v.object({
+  value: v.pipe(v.number(), v.finite()),
+  at: v.optional(v.pipe(v.number(), v.finite(), v.minValue(0))),
+});
+export const HealthResponseSchema = v.object({
+  status: v.literal('ok'),
+  db: v.literal('ok'),
+  connections: v.number(),
+  uptimeS: v.number(),
+});
+export const ErrorBodySchema = v.object({ error: v.object({ code: v.string(), message: v.string() }) });
+export type ErrorBody = v.InferOutput<typeof ErrorBodySchema>;

@@ -1,0 +1,149 @@
+/**
+ * Messages between tabs and the service worker: one map per direction.
+ * - Tab -> SW: postMessage commands. Those with a `requestId` get exactly one `reply` back, posted to the
+ *   asking client. Every command also counts as a keep-alive (BROWSER-FACTS.md: only events keep a SW up).
+ * - SW -> tabs: one BroadcastChannel (`BROADCAST_CHANNEL`), each message with `seq` increasing by 1 per SW
+ *   instance (`swInstance`); a tab that sees a gap, or a new instance, re-reads IndexedDB.
+ * IndexedDB records have their own schemas here too, because a record read back is a boundary.
+ */
+import * as v from 'valibot';
+import { ClientIdSchema, DashboardIdSchema, MutationIdSchema, UserIdSchema, WidgetIdSchema } from './ids.ts';
+import { MutationSchema, WidgetPatchSchema, ItemPatchSchema } from './mutation.ts';
+import { ChangeSchema, RejectCodeSchema } from './result.ts';
+import { UserSchema } from './frames.ts';
+import { WidgetSchema } from './widget.ts';
+
+export const BROADCAST_CHANNEL = 'fieldboard';
+export const KEEPALIVE_MS = 15_000;
+
+export const POLICIES = ['manual', 'remote-wins', 'local-wins'] as const;
+export const ConflictPolicySchema = v.picklist(POLICIES);
+export type ConflictPolicy = v.InferOutput<typeof ConflictPolicySchema>;
+
+/**
+ * The connection, as one union (never a bag of booleans):
+ *
+ *   signed-out <-- 401 -- any
+ *   idle -> connecting -> open -> caught-up
+ *                 |        |         |
+ *                 v        v         v
+ *               backoff (retryAt) <--+   offline (browser reports no network; left on `online`)
+ */
+export const ConnectionStateSchema = v.variant('kind', [
+  v.object({ kind: v.literal('idle') }),
+  v.object({ kind: v.literal('connecting'), attempt: v.number() }),
+  v.object({ kind: v.literal('open'), since: v.number() }),
+  v.object({ kind: v.literal('caught-up'), since: v.number(), lastSyncedAt: v.number() }),
+  v.object({
+    kind: v.literal('backoff'),
+    attempt: v.number(),
+    retryAt: v.number(),
+    lastError: v.string(),
+    lastSyncedAt: v.nullable(v.number()),
+  }),
+  v.object({ kind: v.literal('offline'), lastSyncedAt: v.nullable(v.number()) }),
+  v.object({ kind: v.literal('signed-out') }),
+]);
+export type ConnectionState = v.InferOutput<typeof ConnectionStateSchema>;
+
+export const OUTBOX_STATES = ['queued', 'sending', 'conflict', 'failed'] as const;
+export const OutboxEntrySchema = v.object({
+  mutation: MutationSchema,
+  /** Whose change this is: only the signed-in user's entries are drained, shown or replayed. */
+  userId: UserIdSchema,
+  state: v.picklist(OUTBOX_STATES),
+  /** Order of the outbox (assigned by the SW; one client's mutations apply in this order). */
+  order: v.number(),
+  attempts: v.number(),
+  nextAttemptAt: v.number(),
+  lastError: v.nullable(v.string()),
+  /** Set while parked in conflict. `base` is the widget as the mutation's author saw it (if known). */
+  conflict: v.optional(
+    v.object({
+      fields: v.array(v.string()),
+      base: v.nullable(WidgetSchema),
+      server: v.nullable(WidgetSchema),
+    }),
+  ),
+});
+export type OutboxEntry = v.InferOutput<typeof OutboxEntrySchema>;
+
+export const ConflictResolutionSchema = v.variant('keep', [
+  /** Drop every parked mutation of that widget; the view becomes the server's. */
+  v.object({ keep: v.literal('theirs') }),
+  /** Re-issue the local values (optionally edited) as a new mutation on the server's version. */
+  v.object({ keep: v.literal('mine'), patch: v.optional(WidgetPatchSchema), itemPatch: v.optional(ItemPatchSchema) }),
+  /** The other side deleted the widget: create a new widget carrying the local values. */
+  v.object({ keep: v.literal('restore') }),
+]);
+export type ConflictResolution = v.InferOutput<typeof ConflictResolutionSchema>;
+
+const RequestId = v.pipe(v.string(), v.minLength(1), v.maxLength(100));
+
+// Tab -> SW.
+export const TabCommandSchema = v.variant('type', [
+  v.object({ type: v.literal('keepalive') }),
+  /** The browser's `online`/`offline` events and visibility, relayed (the SW gets none of them). */
+  v.object({ type: v.literal('network'), online: v.boolean() }),
+  v.object({ type: v.literal('visible') }),
+  /** The tab signed in (online) or restored a cached identity: the SW adopts it and connects. */
+  v.object({ type: v.literal('identity'), requestId: RequestId, user: v.nullable(UserSchema) }),
+  /** Dashboards this tab shows: the SW keeps them subscribed while any tab wants them. */
+  v.object({ type: v.literal('watch'), dashboardIds: v.array(DashboardIdSchema) }),
+  v.object({ type: v.literal('mutate'), requestId: RequestId, mutation: MutationSchema }),
+  v.object({ type: v.literal('retry'), requestId: RequestId }),
+  v.object({ type: v.literal('discard'), requestId: RequestId, mutationId: MutationIdSchema }),
+  v.object({
+    type: v.literal('resolve'),
+    requestId: RequestId,
+    dashboardId: DashboardIdSchema,
+    widgetId: WidgetIdSchema,
+    resolution: ConflictResolutionSchema,
+  }),
+  v.object({ type: v.literal('set-policy'), requestId: RequestId, policy: ConflictPolicySchema }),
+  /** Sign out: `discard` drops this user's unsynced mutations, otherwise they wait for the next sign-in. */
+  v.object({ type: v.literal('sign-out'), requestId: RequestId, discard: v.boolean() }),
+  v.object({ type: v.literal('get-state'), requestId: RequestId }),
+]);
+export type TabCommand = v.InferOutput<typeof TabCommandSchema>;
+
+export const ReplySchema = v.object({
+  type: v.literal('reply'),
+  requestId: v.string(),
+  ok: v.boolean(),
+  error: v.optional(v.string()),
+  /** Command-specific answer (e.g. `{ state }` for get-state, `{ pending }` for sign-out). */
+  data: v.optional(v.unknown()),
+});
+export type Reply = v.InferOutput<typeof ReplySchema>;
+
+// SW -> tabs (BroadcastChannel).
+const seqd = { seq: v.number(), swInstance: v.string() };
+export const ActivityEntrySchema = v.object({
+  at: v.number(),
+  dashboardId: DashboardIdSchema,
+  widgetId: WidgetIdSchema,
+  kind: v.picklist(['rejected', 'auto-resolved', 'resolved']),
+  message: v.string(),
+  code: v.optional(RejectCodeSchema),
+});
+export type ActivityEntry = v.InferOutput<typeof ActivityEntrySchema>;
+
+export const SwBroadcastSchema = v.variant('type', [
+  v.object({ ...seqd, type: v.literal('status'), connection: ConnectionStateSchema, clientId: ClientIdSchema }),
+  /** The confirmed replica of a dashboard moved (changes applied, or a reset replaced it). */
+  v.object({
+    ...seqd,
+    type: v.literal('replica'),
+    dashboardId: DashboardIdSchema,
+    changes: v.array(ChangeSchema),
+    reset: v.boolean(),
+    cursor: v.number(),
+  }),
+  /** The signed-in user's outbox, whole (it is small; tabs replace theirs). */
+  v.object({ ...seqd, type: v.literal('outbox'), entries: v.array(OutboxEntrySchema) }),
+  /** Something the person must be told: a rejected mutation rolled back, a conflict resolved by policy. */
+  v.object({ ...seqd, type: v.literal('activity'), entry: ActivityEntrySchema }),
+  v.object({ ...seqd, type: v.literal('identity'), user: v.nullable(UserSchema) }),
+]);
+export type SwBroadcast = v.InferOutput<typeof SwBroadcastSchema>;

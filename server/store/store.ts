@@ -1,0 +1,91 @@
+/**
+ * The storage interface. Every backend (SQLite now, PostgreSQL later) implements it and passes
+ * tests/storage/conformance.ts. It is async so that a networked backend fits without a rewrite.
+ *
+ * What must stay true in every backend:
+ * - `applyBatch` runs in one transaction: either every result and change of the batch is committed
+ *   (with its idempotency record) or nothing is.
+ * - A mutation id is applied at most once, ever: a repeat returns the first recorded result unchanged
+ *   and creates no change. A mutation id belongs to the user who first sent it.
+ * - `seq` is strictly increasing per dashboard, with no gaps, assigned at commit.
+ */
+import type {
+  Change,
+  ClientId,
+  DashboardId,
+  DashboardSummary,
+  MutationResult,
+  User,
+  UserId,
+  Widget,
+} from '../../protocol/index.ts';
+
+export interface PushContext {
+  userId: UserId;
+  /** The connection's `hello` clientId or the `/api/push` body's; a mutation with another is `invalid`. */
+  clientId: ClientId;
+  now: number;
+}
+
+export interface BatchOutcome {
+  /** One per input, same order. */
+  results: MutationResult[];
+  /** The changes committed by this batch, in seq order (empty when everything was a replay). */
+  changes: Change[];
+}
+
+export type CatchUp =
+  | { kind: 'changes'; changes: Change[]; seq: number; more: boolean }
+  | { kind: 'reset'; epoch: string; seq: number; widgets: Widget[] };
+
+export interface StoredUser extends User {
+  passwordHash: string;
+}
+
+export interface Store {
+  /** Identifies this database's history; a client holding another epoch gets a `reset`. */
+  readonly epoch: string;
+
+  createUser(name: string, passwordHash: string): Promise<User>;
+  findUserByName(name: string): Promise<StoredUser | null>;
+  getUser(id: UserId): Promise<User | null>;
+  setPassword(userId: UserId, passwordHash: string): Promise<void>;
+
+  /** Sessions are stored by a hash of their token, never the token itself. */
+  createSession(tokenHash: string, userId: UserId, expiresAt: number): Promise<void>;
+  getSession(tokenHash: string, now: number): Promise<{ userId: UserId; expiresAt: number } | null>;
+  deleteSession(tokenHash: string): Promise<void>;
+
+  createDashboard(name: string, ownerId: UserId): Promise<DashboardSummary>;
+  listDashboards(userId: UserId): Promise<DashboardSummary[]>;
+  addMember(dashboardId: DashboardId, userId: UserId): Promise<void>;
+  isMember(dashboardId: DashboardId, userId: UserId): Promise<boolean>;
+  /** Members' user ids, for per-user notices. */
+  members(dashboardId: DashboardId): Promise<UserId[]>;
+
+  /**
+   * Validates and applies raw mutations (as received) in order, in one transaction. Membership, clientId,
+   * idempotency, conflicts and limits are all decided here, so every transport gets the same answers.
+   */
+  applyBatch(ctx: PushContext, mutations: readonly unknown[]): Promise<BatchOutcome>;
+
+  /**
+   * Changes after `cursor` (exclusive) for catch-up, at most `limit`, the latest change of each widget only,
+   * in seq order; or a reset when `epoch` is not this store's epoch (a null epoch with cursor 0 is fine) or
+   * the cursor is ahead of the head.
+   */
+  catchUp(dashboardId: DashboardId, cursor: number, epoch: string | null, limit: number): Promise<CatchUp>;
+  /** Every live widget of a dashboard and the head seq, read consistently. */
+  snapshot(dashboardId: DashboardId): Promise<{ seq: number; widgets: Widget[] }>;
+  /** The newest changes of a dashboard (newest first), for the activity list. */
+  recentChanges(dashboardId: DashboardId, limit: number): Promise<Change[]>;
+
+  /** Server-made change for every live metric widget of the dashboard with this key (none: no change). */
+  ingest(dashboardId: DashboardId, metricKey: string, point: { value: number; at: number }): Promise<Change[]>;
+  createIngestToken(tokenHash: string, label: string): Promise<void>;
+  hasIngestToken(tokenHash: string): Promise<boolean>;
+
+  /** Cheap liveness probe of the database for /api/health. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,58 @@
+/**
+ * What the UI sees of the sync engine: read-only signals, changed only by the SW message handler, and named
+ * actions. Components never post to the SW or open IndexedDB themselves. Implemented by
+ * `sw-client.ts` (the real one, talking to the service worker); tests may pass a fake.
+ */
+import type { ReadonlySignal } from '@preact/signals';
+import type {
+  ActivityEntry,
+  ConflictPolicy,
+  ConflictResolution,
+  ConnectionState,
+  DashboardId,
+  DashboardSummary,
+  MutationId,
+  MutationInput,
+  OutboxEntry,
+  User,
+  Widget,
+  WidgetId,
+} from '../../protocol/index.ts';
+
+export type SignInResult = { ok: true } | { ok: false; message: string };
+
+export interface SyncClient {
+  /** The SW's connection state (`signed-out` until an identity is known). */
+  readonly connection: ReadonlySignal<ConnectionState>;
+  /** The signed-in (or cached, when offline) user; null when nobody is. */
+  readonly user: ReadonlySignal<User | null>;
+  readonly dashboards: ReadonlySignal<DashboardSummary[]>;
+  /** Confirmed widgets (server state as far as this browser knows), per dashboard. */
+  confirmed(dashboardId: DashboardId): ReadonlySignal<Widget[]>;
+  /** The signed-in user's unsynced mutations, in outbox order. */
+  readonly outbox: ReadonlySignal<OutboxEntry[]>;
+  /** Rejections and automatic resolutions to show the person, newest first. */
+  readonly activity: ReadonlySignal<ActivityEntry[]>;
+  readonly policy: ReadonlySignal<ConflictPolicy>;
+  /** A new app version is installed and waiting for the person's consent. */
+  readonly updateAvailable: ReadonlySignal<boolean>;
+  /** Quota or storage failures, shown as a state instead of a crash. */
+  readonly storageError: ReadonlySignal<string | null>;
+
+  signIn(username: string, password: string): Promise<SignInResult>;
+  /** Resolves with how many unsynced mutations the user had (kept unless `discard`). */
+  signOut(discard: boolean): Promise<number>;
+  createDashboard(name: string): Promise<DashboardSummary>;
+  /** Tell the SW which dashboard this tab shows (it subscribes and catches up). */
+  watch(dashboardId: DashboardId): void;
+  /**
+   * Queue a mutation: fills in id, clientId, createdAt; `baseVersion` is the version of the widget in the
+   * optimistic view. Resolves once the SW has it durably in the outbox.
+   */
+  mutate(dashboardId: DashboardId, input: MutationInput, baseVersion: number): Promise<MutationId>;
+  retryNow(): Promise<void>;
+  discard(mutationId: MutationId): Promise<void>;
+  resolve(dashboardId: DashboardId, widgetId: WidgetId, resolution: ConflictResolution): Promise<void>;
+  setPolicy(policy: ConflictPolicy): Promise<void>;
+  applyUpdate(): void;
+}
