@@ -1,0 +1,33 @@
+import { defineConfig } from '@playwright/test';
+
+/**
+ * End-to-end tests drive the Debian Chromium (/usr/bin/chromium) against the real server. Each test gets
+ * its own server process and temp database (tests/kit/fixtures.ts) and a fresh browser context, so there is
+ * never a stale service worker or a shared connection count between tests.
+ */
+export default defineConfig({
+  testDir: 'tests/e2e',
+  globalSetup: './tests/kit/global-setup.ts',
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  fullyParallel: false,
+  workers: 2,
+  retries: 0,
+  reporter: process.env.CI ? [['list'], ['line']] : 'list',
+  use: {
+    launchOptions: {
+      executablePath: process.env.FIELDBOARD_CHROMIUM ?? '/usr/bin/chromium',
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--disable-quic',
+      ],
+    },
+    trace: 'retain-on-failure',
+    screenshot: 'only-on-failure',
+  },
+});

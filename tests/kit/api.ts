@@ -1,0 +1,47 @@
+/**
+ * The server's truth, read through its HTTP API the way any client would: what a convergence test compares
+ * every tab's view against.
+ */
+import type { DashboardSummary, Widget } from '../../protocol/index.ts';
+
+export interface ApiSession {
+  url: string;
+  cookie: string;
+}
+
+export async function apiLogin(url: string, username = 'demo', password = 'demo'): Promise<ApiSession> {
+  const r = await fetch(`${url}/api/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: url },
+    body: JSON.stringify({ username, password }),
+  });
+  if (r.status !== 204) throw new Error(`login as ${username} failed: HTTP ${r.status}`);
+  const cookie = (r.headers.get('set-cookie') ?? '').split(';')[0];
+  return { url, cookie };
+}
+
+async function getJson<T>(s: ApiSession, path: string): Promise<T> {
+  const r = await fetch(`${s.url}${path}`, { headers: { cookie: s.cookie } });
+  if (!r.ok) throw new Error(`GET ${path}: HTTP ${r.status} ${await r.text()}`);
+  return (await r.json()) as T;
+}
+
+export async function apiDashboards(s: ApiSession): Promise<DashboardSummary[]> {
+  return (await getJson<{ dashboards: DashboardSummary[] }>(s, '/api/dashboards')).dashboards;
+}
+
+/** Every live widget of a dashboard as the server holds it, sorted by id. */
+export async function serverState(s: ApiSession, dashboardId: string): Promise<Widget[]> {
+  // A foreign epoch always gets a reset: the whole current state in one answer.
+  const body = await getJson<{ reset?: { widgets: Widget[] } }>(
+    s,
+    `/api/pull?dashboardId=${encodeURIComponent(dashboardId)}&cursor=0&epoch=kit-snapshot`,
+  );
+  if (!body.reset) throw new Error('expected a reset snapshot from /api/pull');
+  return body.reset.widgets.slice().sort((a, b) => a.id.localeCompare(b.id));
+}
+
+export async function apiHealth(url: string): Promise<{ status: string; connections: number }> {
+  const r = await fetch(`${url}/api/health`);
+  return (await r.json()) as { status: string; connections: number };
+}

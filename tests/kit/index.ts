@@ -1,0 +1,5 @@
+export * from './server.ts';
+export * from './browser.ts';
+export * from './api.ts';
+export * from './app.ts';
+export { test, expect } from './fixtures.ts';

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The one test command (`npm test`, also what .ci/run calls): unit, UI component, integration, then
+# end-to-end in Chromium against the real server. Installs what it needs or says exactly what to run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "== installing dependencies (npm ci)"
+  npm ci
+fi
+bash tests/setup/ensure-chromium.sh
+
+echo "== typecheck"
+npx tsc --noEmit -p tsconfig.json
+npx tsc --noEmit -p sw/tsconfig.json
+
+echo "== unit, ui and integration tests (vitest)"
+npx vitest run
+
+echo "== build the PWA"
+npx vite build >/dev/null
+
+echo "== end-to-end tests (Playwright, system Chromium)"
+FIELDBOARD_SKIP_BUILD=1 npx playwright test "$@"
