@@ -23,6 +23,8 @@ export interface KitServer {
   readonly url: string;
   readonly port: number;
   readonly databasePath: string;
+  /** The server process's pid (changes on restart). */
+  readonly pid: number;
   /** Everything the server printed, for assertions such as "no error was logged". */
   logs(): string;
   /** Stops (SIGTERM, graceful) or kills (SIGKILL) the process and starts it again on the same port and file. */
@@ -102,6 +104,9 @@ export async function startKitServer(opts: KitServerOptions = {}): Promise<KitSe
     url,
     port,
     databasePath,
+    get pid() {
+      return child?.pid ?? -1;
+    },
     logs: () => output,
     async restart(how = 'graceful') {
       await halt(how === 'kill' ? 'SIGKILL' : 'SIGTERM');

@@ -1,0 +1,184 @@
+/**
+ * The fan-out load client, in its own process so that it does not share an event loop with the server
+ * under test. It opens N subscribed connections, one writer sends a steady stream of edits, and every
+ * connection timestamps what it receives. Prints one JSON line with the figures.
+ *
+ *   node --import tsx bench/fanout/load-client.ts '<json config>'
+ */
+import WebSocket from 'ws';
+import { io as ioClient, type Socket } from 'socket.io-client';
+import { cpuSeconds, rssBytes } from '../lib/proc.ts';
+import { summarize } from '../lib/stats.ts';
+
+export interface LoadConfig {
+  kind: 'fieldboard' | 'ws' | 'socketio';
+  url: string;
+  serverPid: number;
+  connections: number;
+  /** Edits per second sent by the writer. */
+  rate: number;
+  durationMs: number;
+  /** Fieldboard only. */
+  cookie?: string;
+  dashboardId?: string;
+  widgetId?: string;
+  /** Bytes of padding in peer messages, so they carry about what a Fieldboard change frame does. */
+  padding?: number;
+}
+
+interface Endpoint {
+  /** Resolves when the endpoint is ready to receive. */
+  ready: Promise<void>;
+  close(): void;
+}
+
+const cfg = JSON.parse(process.argv[2]) as LoadConfig;
+const sentAt = new Map<string, number>();
+const latencies: number[] = [];
+let delivered = 0;
+
+function onReceive(id: string): void {
+  const t = sentAt.get(id);
+  if (t === undefined) return;
+  delivered++;
+  latencies.push(performance.now() - t);
+}
+
+function fieldboardEndpoint(i: number, onOpen?: (ws: WebSocket) => void): Endpoint {
+  const ws = new WebSocket(cfg.url.replace(/^http/, 'ws') + '/api/ws', {
+    headers: { cookie: cfg.cookie!, origin: cfg.url },
+    perMessageDeflate: false,
+  });
+  const ready = new Promise<void>((resolve, reject) => {
+    ws.on('error', reject);
+    ws.on('open', () => ws.send(JSON.stringify({ type: 'hello', protocol: 1, clientId: `c_bench${i}` })));
+    ws.on('message', (data) => {
+      const f = JSON.parse(String(data));
+      if (f.type === 'welcome') {
+        ws.send(JSON.stringify({ type: 'subscribe', dashboardId: cfg.dashboardId, cursor: 0, epoch: null }));
+      } else if (f.type === 'caught-up') {
+        onOpen?.(ws);
+        resolve();
+      } else if (f.type === 'changes') {
+        for (const c of f.changes) if (c.mutationId) onReceive(c.mutationId);
+      }
+    });
+  });
+  return { ready, close: () => ws.terminate() };
+}
+
+function wsEndpoint(): Endpoint & { send?: (s: string) => void } {
+  const ws = new WebSocket(cfg.url.replace(/^http/, 'ws'), { perMessageDeflate: false });
+  ws.on('message', (data) => onReceive(JSON.parse(String(data)).id));
+  const ready = new Promise<void>((resolve, reject) => {
+    ws.on('open', () => resolve());
+    ws.on('error', reject);
+  });
+  return { ready, close: () => ws.terminate(), send: (s) => ws.send(s) };
+}
+
+function socketioEndpoint(): Endpoint & { socket: Socket } {
+  const socket = ioClient(cfg.url, { transports: ['websocket'], forceNew: true, reconnection: false });
+  socket.on('m', (d: { id: string }) => onReceive(d.id));
+  const ready = new Promise<void>((resolve, reject) => {
+    socket.on('connect', () => resolve());
+    socket.on('connect_error', reject);
+  });
+  return { ready, close: () => socket.close(), socket };
+}
+
+async function openAll<T extends Endpoint>(make: (i: number) => T): Promise<T[]> {
+  const all: T[] = [];
+  const batch = 50; // bounded concurrency: a burst of 1,000 handshakes is a different benchmark
+  for (let i = 0; i < cfg.connections; i += batch) {
+    const group = Array.from({ length: Math.min(batch, cfg.connections - i) }, (_, k) => make(i + k));
+    await Promise.all(group.map((e) => e.ready));
+    all.push(...group);
+  }
+  return all;
+}
+
+async function main(): Promise<void> {
+  const rssBefore = rssBytes(cfg.serverPid);
+  const pad = 'x'.repeat(cfg.padding ?? 300);
+  let receivers: Endpoint[];
+  let send: (id: string) => void;
+
+  if (cfg.kind === 'fieldboard') {
+    receivers = await openAll((i) => fieldboardEndpoint(i));
+    let writer!: WebSocket;
+    await fieldboardEndpoint(cfg.connections, (ws) => (writer = ws)).ready;
+    let n = 0;
+    send = (id) =>
+      writer.send(
+        JSON.stringify({
+          type: 'push',
+          requestId: `r${n++}`,
+          mutations: [
+            {
+              id,
+              clientId: `c_bench${cfg.connections}`,
+              dashboardId: cfg.dashboardId,
+              name: 'counter.add',
+              args: { widgetId: cfg.widgetId, delta: 1 },
+              baseVersion: 0,
+              createdAt: Date.now(),
+            },
+          ],
+        }),
+      );
+  } else if (cfg.kind === 'ws') {
+    receivers = await openAll(() => wsEndpoint());
+    const writer = wsEndpoint();
+    await writer.ready;
+    send = (id) => writer.send!(JSON.stringify({ id, pad }));
+  } else {
+    receivers = await openAll(() => socketioEndpoint());
+    const writer = socketioEndpoint();
+    await writer.ready;
+    send = (id) => writer.socket.emit('m', { id, pad });
+  }
+  // The writer receives its own echo too; count only the N receivers' deliveries.
+  const rssConnected = rssBytes(cfg.serverPid);
+  const cpuStart = cpuSeconds(cfg.serverPid);
+  const t0 = performance.now();
+  const total = Math.round((cfg.rate * cfg.durationMs) / 1000);
+  const run = (async () => {
+    for (let k = 0; k < total; k++) {
+      const due = t0 + (k * 1000) / cfg.rate;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      const id = `m_bench${k}x${Math.random().toString(36).slice(2, 8)}`;
+      sentAt.set(id, performance.now());
+      send(id);
+    }
+  })();
+  await run;
+  const expected = total * (cfg.connections + 1);
+  const deadline = performance.now() + 10_000;
+  while (delivered < expected && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  const wall = (performance.now() - t0) / 1000;
+  const cpu = cpuSeconds(cfg.serverPid) - cpuStart;
+  for (const r of receivers) r.close();
+  const lat = summarize(latencies);
+  console.log(
+    JSON.stringify({
+      kind: cfg.kind,
+      connections: cfg.connections,
+      sent: total,
+      expected,
+      delivered,
+      deliveredPerSec: delivered / wall,
+      latencyMs: { p50: lat.p50, p99: lat.p99, mean: lat.mean },
+      serverCpuPercent: (cpu / wall) * 100,
+      serverCpuMsPerDelivery: (cpu * 1000) / Math.max(1, delivered),
+      serverRssPerConnectionKiB: (rssConnected - rssBefore) / 1024 / cfg.connections,
+    }),
+  );
+  process.exit(0);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,89 @@
+/**
+ * Server fan-out: N subscribed sockets on one dashboard, a steady stream of edits, delivered messages per
+ * second and delivery latency, server CPU and memory per connection. Fieldboard (which also validates,
+ * applies and commits every edit to SQLite before fanning it out) against a plain `ws` broadcast loop (the
+ * floor) and Socket.IO's broadcast, each server in its own process and the load in another.
+ */
+import { spawn, execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { resolve } from 'node:path';
+import { startKitServer } from '../../tests/kit/server.ts';
+import { apiDashboards, apiLogin, serverState } from '../../tests/kit/api.ts';
+import type { LoadConfig } from './load-client.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+
+export interface FanoutOptions {
+  connections: number;
+  rate: number;
+  durationMs: number;
+}
+
+export type FanoutResult = {
+  kind: LoadConfig['kind'];
+  connections: number;
+  sent: number;
+  expected: number;
+  delivered: number;
+  deliveredPerSec: number;
+  latencyMs: { p50: number; p99: number; mean: number };
+  serverCpuPercent: number;
+  serverCpuMsPerDelivery: number;
+  serverRssPerConnectionKiB: number;
+};
+
+async function load(cfg: LoadConfig): Promise<FanoutResult> {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--import', 'tsx', resolve(ROOT, 'bench/fanout/load-client.ts'), JSON.stringify(cfg)],
+    { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 },
+  );
+  return JSON.parse(stdout.trim().split('\n').pop()!) as FanoutResult;
+}
+
+async function withPeer<T>(kind: 'ws' | 'socketio', fn: (url: string, pid: number) => Promise<T>): Promise<T> {
+  const child = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, 'bench/fanout/peer-servers.ts'), kind], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const port = await new Promise<number>((res, rej) => {
+    child.stdout!.on('data', (d) => {
+      const m = String(d).match(/PORT (\d+)/);
+      if (m) res(Number(m[1]));
+    });
+    child.once('exit', (c) => rej(new Error(`${kind} peer exited with ${c}`)));
+  });
+  try {
+    return await fn(`http://127.0.0.1:${port}`, child.pid!);
+  } finally {
+    child.kill('SIGTERM');
+  }
+}
+
+export async function runFanout(opts: FanoutOptions): Promise<FanoutResult[]> {
+  const results: FanoutResult[] = [];
+  const server = await startKitServer({ env: { LOG_LEVEL: 'warn' } });
+  try {
+    const session = await apiLogin(server.url);
+    const [dashboard] = await apiDashboards(session);
+    const counter = (await serverState(session, dashboard.id)).find((w) => w.kind === 'counter');
+    if (!counter) throw new Error('the demo dashboard has no counter');
+    results.push(
+      await load({
+        kind: 'fieldboard',
+        url: server.url,
+        serverPid: server.pid,
+        cookie: session.cookie,
+        dashboardId: dashboard.id,
+        widgetId: counter.id,
+        ...opts,
+      }),
+    );
+  } finally {
+    await server.stop();
+  }
+  for (const kind of ['ws', 'socketio'] as const) {
+    results.push(await withPeer(kind, (url, serverPid) => load({ kind, url, serverPid, ...opts })));
+  }
+  return results;
+}
