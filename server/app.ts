@@ -1,0 +1,154 @@
+/**
+ * The server process's network layer: one node:http server carrying the static PWA, the `/api` routes,
+ * `/metrics` and the `/api/ws` upgrade, all on one port, over a Store.
+ *
+ * Shutdown order matters: stop accepting (HTTP and upgrades), let in-flight batches commit and answer, close
+ * sockets with 1001 so clients reconnect elsewhere or later, and only then close the database.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { defaultOrigins, type ServerConfig } from './config.ts';
+import type { ServerContext } from './context.ts';
+import { authRoutes } from './http/auth-routes.ts';
+import { opsRoutes, serveMetrics } from './http/ops-routes.ts';
+import { sendError } from './http/respond.ts';
+import { createRouter } from './http/router.ts';
+import { createStaticHandler } from './http/static.ts';
+import { syncRoutes } from './http/sync-routes.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { createMetrics } from './metrics.ts';
+import { seedDemo, type SeedOutcome } from './seed.ts';
+import { openStore } from './store/open-store.ts';
+import type { Store } from './store/store.ts';
+import { Hub } from './ws/hub.ts';
+import { SocketServer } from './ws/socket-server.ts';
+
+export type { ServerConfig };
+
+export interface RunningServer {
+  /** http://host:port, with the port actually bound. */
+  url: string;
+  port: number;
+  store: Store;
+  /** The demo seed's outcome at this start (seeded only on a database without the demo user). */
+  seed: SeedOutcome;
+  log: Logger;
+  /** Graceful: stop accepting, finish in-flight batches, close sockets with 1001, close the database. */
+  close(): Promise<void>;
+  /** Terminates every socket without a close frame (tests of reconnect and resume). */
+  dropSockets(): void;
+}
+
+export async function startServer(config: ServerConfig): Promise<RunningServer> {
+  const log = createLogger(config.logLevel);
+  const store = await openStore(config.databaseUrl);
+  let closing = false;
+  const inFlight = new Set<Promise<unknown>>();
+  const hub = new Hub();
+  const allowedOrigins = new Set<string>(config.allowedOrigins ?? []);
+
+  const ctx: ServerContext = {
+    config,
+    store,
+    hub,
+    log,
+    metrics: createMetrics({ connections: () => hub.size, queuedBytes: () => hub.queuedBytes() }),
+    allowedOrigins,
+    startedAt: Date.now(),
+    now: () => Date.now(),
+    isClosing: () => closing,
+    track(work) {
+      inFlight.add(work);
+      const forget = () => inFlight.delete(work);
+      work.then(forget, forget);
+      return work;
+    },
+  };
+
+  let seed: SeedOutcome;
+  try {
+    seed = await seedDemo(store, config.demoPassword, ctx.now());
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+
+  const api = createRouter(ctx, [...authRoutes, ...syncRoutes, ...opsRoutes]);
+  const serveStatic = createStaticHandler(config.staticDir);
+  const sockets = new SocketServer(ctx);
+
+  async function onRequest(req: IncomingMessage, res: ServerResponse) {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname === '/api' || url.pathname.startsWith('/api/')) return api(req, res, url);
+    if (url.pathname === '/metrics' && (req.method === 'GET' || req.method === 'HEAD')) return serveMetrics(ctx, res);
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('Allow', 'GET, HEAD');
+      return sendError(res, 405, 'method-not-allowed', `${req.method} is not allowed here`);
+    }
+    return serveStatic(req, res, url.pathname);
+  }
+
+  const http = createServer((req, res) => {
+    onRequest(req, res).catch((err: unknown) => {
+      log.error({ err, url: req.url }, 'unhandled request error');
+      if (!res.headersSent) sendError(res, 500, 'internal', 'internal error');
+      else res.destroy();
+    });
+  });
+  http.on('upgrade', (req, socket, head) => {
+    sockets.handleUpgrade(req, socket, head).catch((err: unknown) => {
+      log.error({ err }, 'upgrade failed');
+      socket.destroy();
+    });
+  });
+  http.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+  });
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      http.once('error', reject);
+      http.listen(config.port, config.host, () => {
+        http.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  const port = (http.address() as AddressInfo).port;
+  // The default allow-list names the bound port, which is only known now when PORT is 0.
+  if (config.allowedOrigins === null) for (const o of defaultOrigins(config.host, port)) allowedOrigins.add(o);
+  const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${hostForUrl}:${port}`;
+
+  let closed: Promise<void> | null = null;
+  async function close(): Promise<void> {
+    closing = true;
+    const httpClosed = new Promise<void>((resolve) => http.close(() => resolve()));
+    http.closeIdleConnections();
+    // Frames already received finish (their pushes commit and are answered) before sockets close.
+    await sockets.drain();
+    await Promise.allSettled([...inFlight]);
+    await sockets.closeAll(1001, 'server shutting down');
+    // Keep-alive HTTP connections with no request in flight would hold http.close() open forever.
+    http.closeIdleConnections();
+    const forceTimer = setTimeout(() => http.closeAllConnections(), 5000);
+    await httpClosed;
+    clearTimeout(forceTimer);
+    await Promise.allSettled([...inFlight]);
+    await store.close();
+    log.info('closed');
+  }
+
+  return {
+    url,
+    port,
+    store,
+    seed,
+    log,
+    close: () => (closed ??= close()),
+    dropSockets: () => sockets.terminateAll(),
+  };
+}

@@ -1,0 +1,109 @@
+/**
+ * Server configuration from environment variables. Every variable has a default, so `npm start` works with
+ * none set; a variable that is set but malformed stops the process with a message naming it, because a
+ * server that silently falls back to a default port or database is worse than one that refuses to start.
+ */
+import type { Level } from 'pino';
+
+export interface ServerConfig {
+  port: number;
+  host: string;
+  databaseUrl: string;
+  demoPassword: string;
+  /** null: the server's own origin, http://localhost:PORT and http://127.0.0.1:PORT, with the bound port. */
+  allowedOrigins: string[] | null;
+  staticDir: string;
+  /** A shared ingest bearer token besides those made with the CLI; null when unset. */
+  ingestToken: string | null;
+  heartbeatMs: number;
+  logLevel: Level | 'silent';
+  sessionTtlDays: number;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export const DEFAULT_CONFIG: ServerConfig = {
+  port: 8080,
+  host: '127.0.0.1',
+  databaseUrl: 'sqlite:data/fieldboard.db',
+  demoPassword: 'demo',
+  allowedOrigins: null,
+  staticDir: 'dist',
+  ingestToken: null,
+  heartbeatMs: 25_000,
+  logLevel: 'info',
+  sessionTtlDays: 30,
+};
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
+  const n = Number(raw.trim());
+  if (n < min || n > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+function text(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
+  const raw = env[name];
+  return raw === undefined || raw.trim() === '' ? fallback : raw.trim();
+}
+
+/** An origin is scheme://host[:port] with nothing after it; browsers send exactly that form. */
+export function parseOrigins(raw: string): string[] {
+  const origins = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  for (const o of origins) {
+    let url: URL;
+    try {
+      url = new URL(o);
+    } catch {
+      throw new ConfigError(`FIELDBOARD_ALLOWED_ORIGINS: "${o}" is not a URL`);
+    }
+    if (url.origin !== o.replace(/\/$/, '')) {
+      throw new ConfigError(`FIELDBOARD_ALLOWED_ORIGINS: "${o}" must be an origin like http://host:port, no path`);
+    }
+  }
+  return origins.map((o) => o.replace(/\/$/, ''));
+}
+
+/** The default allow-list once the real port is known (port 0 binds a random one). */
+export function defaultOrigins(host: string, port: number): string[] {
+  const own = host.includes(':') ? `http://[${host}]:${port}` : `http://${host}:${port}`;
+  return [...new Set([own, `http://localhost:${port}`, `http://127.0.0.1:${port}`])];
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const databaseUrl = text(env, 'DATABASE_URL', DEFAULT_CONFIG.databaseUrl);
+  if (!databaseUrl.startsWith('sqlite:')) {
+    throw new ConfigError(`DATABASE_URL must start with sqlite: (sqlite:<path> or sqlite::memory:), got "${databaseUrl}"`);
+  }
+  const logLevel = text(env, 'LOG_LEVEL', DEFAULT_CONFIG.logLevel);
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  }
+  const origins = env.FIELDBOARD_ALLOWED_ORIGINS;
+  const ingestToken = env.FIELDBOARD_INGEST_TOKEN?.trim() || null;
+  if (ingestToken !== null && ingestToken.length < 16) {
+    throw new ConfigError('FIELDBOARD_INGEST_TOKEN must be at least 16 characters');
+  }
+  return {
+    port: integer(env, 'PORT', DEFAULT_CONFIG.port, 0, 65535),
+    host: text(env, 'HOST', DEFAULT_CONFIG.host),
+    databaseUrl,
+    // The password is not trimmed: spaces may be part of it.
+    demoPassword: env.FIELDBOARD_DEMO_PASSWORD || DEFAULT_CONFIG.demoPassword,
+    allowedOrigins: origins === undefined || origins.trim() === '' ? null : parseOrigins(origins),
+    staticDir: text(env, 'FIELDBOARD_STATIC_DIR', DEFAULT_CONFIG.staticDir),
+    ingestToken,
+    heartbeatMs: integer(env, 'FIELDBOARD_HEARTBEAT_MS', DEFAULT_CONFIG.heartbeatMs, 100, 3_600_000),
+    logLevel: logLevel as ServerConfig['logLevel'],
+    sessionTtlDays: integer(env, 'FIELDBOARD_SESSION_TTL_DAYS', DEFAULT_CONFIG.sessionTtlDays, 1, 3650),
+  };
+}

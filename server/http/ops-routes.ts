@@ -1,0 +1,72 @@
+/** Health, Prometheus metrics, and metric ingest (authenticated by bearer token, not by session). */
+import { timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { DashboardIdSchema, IngestBodySchema, MetricKeySchema, parse } from '../../protocol/index.ts';
+import { hashToken } from '../auth/sessions.ts';
+import type { ServerContext } from '../context.ts';
+import { HttpError, readJson, sendEmpty, sendJson } from './respond.ts';
+import type { Route } from './router.ts';
+
+async function ingestAllowed(ctx: ServerContext, req: IncomingMessage): Promise<boolean> {
+  const match = /^Bearer\s+(\S{1,500})$/i.exec(req.headers.authorization ?? '');
+  if (!match) return false;
+  const token = match[1];
+  const shared = ctx.config.ingestToken;
+  if (shared !== null) {
+    // Compare hashes so both sides have the same length and the comparison time says nothing.
+    if (timingSafeEqual(Buffer.from(hashToken(token), 'hex'), Buffer.from(hashToken(shared), 'hex'))) return true;
+  }
+  return ctx.store.hasIngestToken(hashToken(token));
+}
+
+export const opsRoutes: Route[] = [
+  {
+    method: 'GET',
+    path: /^\/api\/health$/,
+    auth: 'none',
+    async handle(ctx, { res }) {
+      let db = false;
+      try {
+        db = await ctx.store.ping();
+      } catch (err) {
+        ctx.log.warn({ err }, 'health: database ping failed');
+      }
+      const body = {
+        status: db ? 'ok' : 'error',
+        db: db ? 'ok' : 'error',
+        connections: ctx.hub.size,
+        uptimeS: Math.round((ctx.now() - ctx.startedAt) / 1000),
+      };
+      sendJson(res, db ? 200 : 503, body);
+    },
+  },
+  {
+    method: 'POST',
+    path: /^\/api\/ingest\/([^/]+)\/([^/]+)$/,
+    auth: 'none',
+    async handle(ctx, { req, res, params }) {
+      if (!(await ingestAllowed(ctx, req))) {
+        res.setHeader('WWW-Authenticate', 'Bearer');
+        throw new HttpError(401, 'unauthorized', 'a valid ingest bearer token is required');
+      }
+      const dashboardId = parse(DashboardIdSchema, params[0]);
+      if (!dashboardId.ok) throw new HttpError(400, 'invalid', `dashboardId: ${dashboardId.message}`);
+      const metricKey = parse(MetricKeySchema, params[1]);
+      if (!metricKey.ok) throw new HttpError(400, 'invalid', `metricKey: ${metricKey.message}`);
+      const body = parse(IngestBodySchema, await readJson(req));
+      if (!body.ok) throw new HttpError(400, 'invalid', body.message);
+      const point = { value: body.value.value, at: body.value.at ?? ctx.now() };
+      const changes = await ctx.track(ctx.store.ingest(dashboardId.value, metricKey.value, point));
+      ctx.hub.publish(dashboardId.value, changes);
+      // 202 even when no widget uses this key: the sender need not know the dashboard's layout.
+      sendEmpty(res, 202);
+    },
+  },
+];
+
+/** `/metrics` sits outside `/api` (where Prometheus looks by default). */
+export async function serveMetrics(ctx: ServerContext, res: import('node:http').ServerResponse): Promise<void> {
+  const text = await ctx.metrics.registry.metrics();
+  res.writeHead(200, { 'Content-Type': ctx.metrics.registry.contentType, 'Cache-Control': 'no-store' });
+  res.end(text);
+}

@@ -1,0 +1,74 @@
+/** Small HTTP helpers: JSON answers, the `{ error: { code, message } }` shape, and a size-limited body reader. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LIMITS, type ErrorBody } from '../../protocol/index.ts';
+
+/** An expected failure that becomes an HTTP answer; anything else thrown is a 500. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
+    // API answers are per user and change constantly; the SW decides what to keep, not HTTP caches.
+    'Cache-Control': 'no-store',
+    ...headers,
+  });
+  res.end(text);
+}
+
+export function sendEmpty(res: ServerResponse, status: number, headers: Record<string, string> = {}) {
+  res.writeHead(status, { 'Cache-Control': 'no-store', ...headers });
+  res.end();
+}
+
+export function sendError(res: ServerResponse, status: number, code: string, message: string) {
+  const body: ErrorBody = { error: { code, message } };
+  sendJson(res, status, body);
+}
+
+/** Reads the whole body, refusing (413) past the limit without buffering the rest. */
+export function readBody(req: IncomingMessage, limit: number = LIMITS.maxFrameBytes): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > limit) {
+      req.resume();
+      reject(new HttpError(413, 'too-large', `body is over ${limit} bytes`));
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let failed = false;
+    req.on('data', (chunk: Buffer) => {
+      if (failed) return;
+      size += chunk.length;
+      if (size > limit) {
+        failed = true;
+        reject(new HttpError(413, 'too-large', `body is over ${limit} bytes`));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => failed || resolve(Buffer.concat(chunks)));
+    req.on('error', (err) => failed || reject(err));
+  });
+}
+
+/** The body as JSON; bad JSON is a 400 `bad-json`. */
+export async function readJson(req: IncomingMessage): Promise<unknown> {
+  const body = await readBody(req);
+  if (body.length === 0) throw new HttpError(400, 'bad-json', 'body is empty; JSON expected');
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new HttpError(400, 'bad-json', 'body is not valid JSON');
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * Process entry: `node --import tsx server/main.ts`. This process receives SIGTERM/SIGINT itself (npm's
+ * `start` script `exec`s it), so a supervisor's stop reaches the graceful shutdown.
+ */
+import { ConfigError, loadConfig } from './config.ts';
+import { startServer } from './app.ts';
+import { DEMO_USER } from './seed.ts';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`Fieldboard: configuration error: ${err.message}`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const server = await startServer(config);
+  server.log.info({ url: server.url }, `Fieldboard listening on ${server.url}`);
+  if (server.seed.seeded) {
+    server.log.info(
+      { user: DEMO_USER, password: config.demoPassword },
+      `Demo data created: sign in as "${DEMO_USER}" with password "${config.demoPassword}"`,
+    );
+  }
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      // A second signal means "now": skip the graceful path.
+      server.log.warn({ signal }, 'second signal; exiting at once');
+      process.exit(1);
+    }
+    stopping = true;
+    server.log.info({ signal }, 'shutting down');
+    server.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        server.log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+main().catch((err: unknown) => {
+  console.error('Fieldboard failed to start:', err instanceof Error ? err.message : err);
+  process.exit(1);
+});

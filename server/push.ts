@@ -1,0 +1,25 @@
+/**
+ * One push, whatever the transport: apply the batch, count and time it, then fan the committed changes out.
+ * Publishing happens before this resolves, so a socket pusher that is subscribed has its `changes` queued
+ * before its `push-result` (the echo order of PROTOCOL.md).
+ */
+import type { ClientId, User } from '../protocol/index.ts';
+import type { ServerContext } from './context.ts';
+import type { BatchOutcome } from './store/store.ts';
+
+export async function runPush(
+  ctx: ServerContext,
+  user: User,
+  clientId: ClientId,
+  mutations: readonly unknown[],
+): Promise<BatchOutcome> {
+  const done = ctx.metrics.startPush();
+  try {
+    const outcome = await ctx.track(ctx.store.applyBatch({ userId: user.id, clientId, now: ctx.now() }, mutations));
+    ctx.metrics.countResults(outcome.results);
+    ctx.hub.publishAll(outcome.changes);
+    return outcome;
+  } finally {
+    done();
+  }
+}

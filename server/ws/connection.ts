@@ -1,0 +1,233 @@
+/**
+ * One WebSocket session, from `hello` to close.
+ *
+ *   open ──hello──► ready ──subscribe──► (per dashboard) catching-up ──last page──► live
+ *                                                          │ queue live changes       │ send changes with
+ *                                                          ▼ drop seq <= caught-up    ▼ seq > sentSeq
+ *
+ * Frames are handled one at a time, in arrival order (ping excepted): a client's pushes apply in outbox order,
+ * and a push that follows a subscribe is answered after that subscribe's catch-up, so its own changes (queued
+ * during catch-up) still reach it before its `push-result`.
+ *
+ * No gap, no duplicate: the socket joins the dashboard's fan-out set before the first catch-up read, so a
+ * change committed during catch-up is either in a page or queued (or both); `sentSeq` drops the repeats.
+ */
+import type { WebSocket, RawData } from 'ws';
+import {
+  ClientFrameSchema,
+  LIMITS,
+  PROTOCOL_VERSION,
+  parse,
+  type Change,
+  type ClientFrame,
+  type ClientId,
+  type DashboardId,
+  type ErrorCode,
+  type FrameOf,
+  type ServerFrame,
+} from '../../protocol/index.ts';
+import type { Session } from '../auth/sessions.ts';
+import type { ServerContext } from '../context.ts';
+import { runPush } from '../push.ts';
+import type { Notice, Subscriber } from './hub.ts';
+
+/** null queue: live. A queue: catch-up is running and live changes wait in it. */
+interface Subscription {
+  sentSeq: number;
+  queue: Change[] | null;
+}
+
+const SESSION_WARNING_MS = 24 * 3_600_000;
+
+export class Connection implements Subscriber {
+  readonly userId;
+  readonly tokenHash;
+  private clientId: ClientId | null = null;
+  private readonly subs = new Map<DashboardId, Subscription>();
+  private chain: Promise<void> = Promise.resolve();
+  /** Set by every pong; the heartbeat terminates a socket that stayed silent for a whole interval. */
+  private alive = true;
+
+  constructor(
+    private readonly ctx: ServerContext,
+    private readonly ws: WebSocket,
+    private readonly session: Session,
+  ) {
+    this.userId = session.user.id;
+    this.tokenHash = session.tokenHash;
+    ws.on('pong', () => (this.alive = true));
+    ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
+  }
+
+  heartbeat(): void {
+    if (!this.alive) {
+      this.ctx.log.info({ userId: this.userId }, 'socket missed a heartbeat; terminating');
+      this.ws.terminate();
+      return;
+    }
+    this.alive = false;
+    this.ws.ping();
+  }
+
+  /** Resolves once every frame received so far has been handled (graceful shutdown waits on it). */
+  idle(): Promise<void> {
+    return this.chain;
+  }
+
+  deliver(dashboardId: DashboardId, changes: readonly Change[], text: string): void {
+    const sub = this.subs.get(dashboardId);
+    if (!sub) return;
+    if (sub.queue) {
+      sub.queue.push(...changes);
+      return;
+    }
+    if (changes[0].seq > sub.sentSeq) {
+      this.sendText(text);
+      sub.sentSeq = changes[changes.length - 1].seq;
+      return;
+    }
+    this.sendNew(dashboardId, sub, changes);
+  }
+
+  notice(notice: Notice): void {
+    this.send({ ...notice, type: 'notice' } as ServerFrame);
+  }
+
+  bufferedAmount(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  close(code: number, reason: string): void {
+    this.ws.close(code, reason);
+  }
+
+  private send(frame: ServerFrame): void {
+    this.sendText(JSON.stringify(frame));
+  }
+
+  private sendText(text: string): void {
+    if (this.ws.readyState === this.ws.OPEN) this.ws.send(text);
+  }
+
+  private error(code: ErrorCode, message: string, requestId?: string): void {
+    this.send({ type: 'error', code, message, ...(requestId === undefined ? {} : { requestId }) });
+  }
+
+  /** Sends the changes not yet sent on this subscription, in seq order. */
+  private sendNew(dashboardId: DashboardId, sub: Subscription, changes: readonly Change[]): void {
+    const fresh = changes.filter((c) => c.seq > sub.sentSeq);
+    if (fresh.length === 0) return;
+    this.send({ type: 'changes', dashboardId, changes: fresh });
+    sub.sentSeq = fresh[fresh.length - 1].seq;
+  }
+
+  private onMessage(data: RawData, isBinary: boolean): void {
+    if (isBinary) return this.error('bad-message', 'frames are JSON text, not binary');
+    let json: unknown;
+    try {
+      json = JSON.parse(data.toString());
+    } catch {
+      return this.error('bad-message', 'frame is not valid JSON');
+    }
+    const parsed = parse(ClientFrameSchema, json);
+    if (!parsed.ok) {
+      const raw = json as { requestId?: unknown } | null;
+      const requestId = typeof raw?.requestId === 'string' ? raw.requestId.slice(0, 100) : undefined;
+      return this.error(parsed.code === 'too-large' ? 'too-large' : 'bad-message', parsed.message, requestId);
+    }
+    const frame = parsed.value;
+    // Pong does not wait behind a long catch-up: it measures the connection, not the queue.
+    if (frame.type === 'ping') return this.send({ type: 'pong', t: frame.t });
+    this.chain = this.chain
+      .then(() => this.handle(frame))
+      .catch((err: unknown) => this.ctx.log.error({ err, userId: this.userId }, 'socket frame failed'));
+  }
+
+  private async handle(frame: Exclude<ClientFrame, { type: 'ping' }>): Promise<void> {
+    if (frame.type === 'hello') return this.onHello(frame);
+    if (this.clientId === null) return this.error('bad-message', `send hello before ${frame.type}`);
+    switch (frame.type) {
+      case 'subscribe':
+        return this.onSubscribe(frame);
+      case 'unsubscribe':
+        this.subs.delete(frame.dashboardId);
+        this.ctx.hub.unsubscribe(frame.dashboardId, this);
+        return;
+      case 'push':
+        return this.onPush(frame);
+      default: {
+        const unreachable: never = frame;
+        return unreachable;
+      }
+    }
+  }
+
+  private onHello(frame: FrameOf<ClientFrame, 'hello'>): void {
+    if (frame.protocol !== PROTOCOL_VERSION) {
+      return this.error('unsupported-protocol', `this server speaks protocol ${PROTOCOL_VERSION}, not ${frame.protocol}`);
+    }
+    if (this.clientId !== null && this.clientId !== frame.clientId) {
+      return this.error('bad-message', 'hello again with another clientId; open a new socket instead');
+    }
+    this.clientId = frame.clientId;
+    this.send({
+      type: 'welcome',
+      protocol: PROTOCOL_VERSION,
+      epoch: this.ctx.store.epoch,
+      user: this.session.user,
+      heartbeatMs: this.ctx.config.heartbeatMs,
+    });
+    if (this.session.expiresAt - this.ctx.now() < SESSION_WARNING_MS) {
+      this.notice({ kind: 'session-expiring', expiresAt: this.session.expiresAt });
+    }
+  }
+
+  private async onSubscribe(frame: FrameOf<ClientFrame, 'subscribe'>): Promise<void> {
+    const { dashboardId } = frame;
+    if (!(await this.ctx.store.isMember(dashboardId, this.userId))) {
+      return this.error('forbidden', `not a member of dashboard ${dashboardId}`);
+    }
+    // A new object per subscribe: an older catch-up of the same dashboard notices it was replaced.
+    const sub: Subscription = { sentSeq: 0, queue: [] };
+    this.subs.set(dashboardId, sub);
+    this.ctx.hub.subscribe(dashboardId, this);
+    let cursor = frame.cursor;
+    let epoch = frame.epoch ?? null;
+    for (;;) {
+      const page = await this.ctx.store.catchUp(dashboardId, cursor, epoch, LIMITS.defaultPullLimit);
+      if (this.subs.get(dashboardId) !== sub) return;
+      if (page.kind === 'reset') {
+        this.send({ type: 'reset', dashboardId, epoch: page.epoch, seq: page.seq, widgets: page.widgets });
+        sub.sentSeq = page.seq;
+        break;
+      }
+      if (page.changes.length > 0) this.send({ type: 'changes', dashboardId, changes: page.changes });
+      sub.sentSeq = Math.max(sub.sentSeq, page.seq);
+      if (!page.more) {
+        this.send({ type: 'caught-up', dashboardId, seq: page.seq });
+        break;
+      }
+      cursor = page.seq;
+      epoch = this.ctx.store.epoch;
+    }
+    const queued = sub.queue ?? [];
+    sub.queue = null;
+    this.sendNew(dashboardId, sub, queued);
+  }
+
+  private async onPush(frame: FrameOf<ClientFrame, 'push'>): Promise<void> {
+    const { requestId } = frame;
+    if (this.ctx.isClosing()) {
+      // Not applied: the client keeps the batch and sends it again after reconnecting.
+      return this.error('rate-limited', 'server is shutting down; retry after reconnecting', requestId);
+    }
+    try {
+      const outcome = await runPush(this.ctx, this.session.user, this.clientId!, frame.mutations);
+      this.send({ type: 'push-result', requestId, results: outcome.results });
+    } catch (err) {
+      // The store rolled the batch back, so this is transient: the client retries the same mutation ids.
+      this.ctx.log.error({ err, requestId }, 'push failed');
+      this.error('rate-limited', 'the server could not apply this batch; nothing was committed, retry later', requestId);
+    }
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * Fan-out within this node: which sockets follow which dashboard, and which belong to which user (for
+ * notices). The hub only routes; each subscriber decides what it still has to send (see connection.ts),
+ * which is what keeps catch-up and live changes free of gaps and duplicates.
+ */
+import type { Change, DashboardId, UserId } from '../../protocol/index.ts';
+
+export interface Notice {
+  kind: string;
+  [key: string]: unknown;
+}
+
+export interface Subscriber {
+  readonly userId: UserId;
+  readonly tokenHash: string;
+  /** `text` is the serialized `changes` frame for all of `changes`, shared by every subscriber. */
+  deliver(dashboardId: DashboardId, changes: readonly Change[], text: string): void;
+  notice(notice: Notice): void;
+  bufferedAmount(): number;
+  close(code: number, reason: string): void;
+}
+
+export class Hub {
+  private readonly all = new Set<Subscriber>();
+  private readonly byDashboard = new Map<DashboardId, Set<Subscriber>>();
+  private readonly byUser = new Map<UserId, Set<Subscriber>>();
+
+  get size(): number {
+    return this.all.size;
+  }
+
+  add(s: Subscriber): void {
+    this.all.add(s);
+    let mine = this.byUser.get(s.userId);
+    if (!mine) this.byUser.set(s.userId, (mine = new Set()));
+    mine.add(s);
+  }
+
+  /** Forgets a closed socket everywhere. */
+  remove(s: Subscriber): void {
+    this.all.delete(s);
+    const mine = this.byUser.get(s.userId);
+    mine?.delete(s);
+    if (mine?.size === 0) this.byUser.delete(s.userId);
+    for (const id of [...this.byDashboard.keys()]) this.unsubscribe(id, s);
+  }
+
+  subscribe(dashboardId: DashboardId, s: Subscriber): void {
+    let set = this.byDashboard.get(dashboardId);
+    if (!set) this.byDashboard.set(dashboardId, (set = new Set()));
+    set.add(s);
+  }
+
+  unsubscribe(dashboardId: DashboardId, s: Subscriber): void {
+    const set = this.byDashboard.get(dashboardId);
+    set?.delete(s);
+    if (set?.size === 0) this.byDashboard.delete(dashboardId);
+  }
+
+  /** Sends committed changes (in seq order) to every subscriber of the dashboard, synchronously. */
+  publish(dashboardId: DashboardId, changes: readonly Change[]): void {
+    const set = this.byDashboard.get(dashboardId);
+    if (!set || changes.length === 0) return;
+    const text = JSON.stringify({ type: 'changes', dashboardId, changes });
+    for (const s of set) s.deliver(dashboardId, changes, text);
+  }
+
+  /** Groups a batch's changes by dashboard (a push may touch several) and publishes each group. */
+  publishAll(changes: readonly Change[]): void {
+    const groups = new Map<DashboardId, Change[]>();
+    for (const c of changes) {
+      const g = groups.get(c.dashboardId);
+      if (g) g.push(c);
+      else groups.set(c.dashboardId, [c]);
+    }
+    for (const [id, group] of groups) this.publish(id, group);
+  }
+
+  notifyUser(userId: UserId, notice: Notice): void {
+    for (const s of this.byUser.get(userId) ?? []) s.notice(notice);
+  }
+
+  /** Closes every socket opened with this session (logout). */
+  closeSession(tokenHash: string, code: number, reason: string): void {
+    for (const s of [...this.all]) if (s.tokenHash === tokenHash) s.close(code, reason);
+  }
+
+  subscribers(): Iterable<Subscriber> {
+    return this.all;
+  }
+
+  queuedBytes(): number {
+    let total = 0;
+    for (const s of this.all) total += s.bufferedAmount();
+    return total;
+  }
+}
