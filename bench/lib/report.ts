@@ -1,0 +1,76 @@
+/** One row per measured figure: ours, the peer's, and the ratio, printed as a table and saved as JSON. */
+import { cpus, totalmem } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { round } from './stats.ts';
+
+export interface Row {
+  benchmark: string;
+  metric: string;
+  unit: string;
+  fieldboard: number;
+  peer: string;
+  peerValue: number;
+  /** How many times better Fieldboard is (>1 is better), whichever direction the metric goes. */
+  advantage: number;
+  target: string;
+  met: boolean | null;
+}
+
+export function row(
+  benchmark: string,
+  metric: string,
+  unit: string,
+  lowerIsBetter: boolean,
+  fieldboard: number,
+  peer: string,
+  peerValue: number,
+  target: string,
+  met: boolean | null,
+): Row {
+  const advantage = lowerIsBetter ? peerValue / fieldboard : fieldboard / peerValue;
+  return { benchmark, metric, unit, fieldboard, peer, peerValue, advantage, target, met };
+}
+
+export function machine(): Record<string, string | number> {
+  const chromium = (() => {
+    try {
+      return execFileSync('/usr/bin/chromium', ['--version'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    } catch {
+      return 'not installed';
+    }
+  })();
+  return {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    memoryGiB: round(totalmem() / 2 ** 30, 1),
+    node: process.version,
+    chromium,
+  };
+}
+
+export function printTable(rows: Row[]): string {
+  const header = ['benchmark', 'metric', 'Fieldboard', 'peer', 'peer value', 'advantage', 'target'];
+  const lines = rows.map((r) => [
+    r.benchmark,
+    r.metric,
+    `${fmt(r.fieldboard)} ${r.unit}`,
+    r.peer,
+    `${fmt(r.peerValue)} ${r.unit}`,
+    `${round(r.advantage, 2)}x`,
+    `${r.target}${r.met === null ? '' : r.met ? ' (met)' : ' (missed)'}`,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
+  const fmtLine = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+  return [fmtLine(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...lines.map(fmtLine)].join('\n');
+}
+
+function fmt(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  if (Math.abs(x) >= 1000) return Math.round(x).toLocaleString('en-US');
+  return String(round(x, 2));
+}
+
+export function save(path: string, data: unknown): void {
+  writeFileSync(path, JSON.stringify(data, null, 2) + '\n');
+}

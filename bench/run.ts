@@ -1,0 +1,75 @@
+/**
+ * `npm run bench [-- --quick] [-- --only fanout,size]`: every benchmark against its named peer in one run,
+ * printed as a table of ratios and written to bench/results.json. Absolute times drift on shared 2-core
+ * machines; the ratios, measured side by side in the same run, are the figures to quote.
+ */
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { machine, printTable, row, save, type Row } from './lib/report.ts';
+import { round } from './lib/stats.ts';
+import { runFanout } from './fanout/run.ts';
+import { runSize } from './size/run.ts';
+
+const { values } = parseArgs({
+  options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } },
+});
+const quick = values.quick!;
+const only = values.only ? new Set(values.only.split(',')) : null;
+const wanted = (name: string) => !only || only.has(name);
+
+type Bench = { name: string; run: () => Promise<Row[]> };
+
+const benches: Bench[] = [
+  {
+    name: 'fanout',
+    async run() {
+      const opts = quick ? { connections: 200, rate: 50, durationMs: 2_000 } : { connections: 1_000, rate: 50, durationMs: 10_000 };
+      const [fb, ws, sio] = await runFanout(opts);
+      const label = `fan-out (${opts.connections} sockets, ${opts.rate} edits/s)`;
+      return [
+        row(label, 'delivered/s', 'msg/s', false, fb.deliveredPerSec, 'plain ws', ws.deliveredPerSec, '>= 1/1.5 of ws', fb.deliveredPerSec >= ws.deliveredPerSec / 1.5),
+        row(label, 'delivered/s', 'msg/s', false, fb.deliveredPerSec, 'Socket.IO', sio.deliveredPerSec, 'ahead of Socket.IO', fb.deliveredPerSec >= sio.deliveredPerSec),
+        row(label, 'latency p50', 'ms', true, fb.latencyMs.p50, 'plain ws', ws.latencyMs.p50, 'within 1.5x of ws', fb.latencyMs.p50 <= ws.latencyMs.p50 * 1.5),
+        row(label, 'latency p99', 'ms', true, fb.latencyMs.p99, 'plain ws', ws.latencyMs.p99, 'within 1.5x of ws', fb.latencyMs.p99 <= ws.latencyMs.p99 * 1.5),
+        row(label, 'latency p50', 'ms', true, fb.latencyMs.p50, 'Socket.IO', sio.latencyMs.p50, 'ahead of Socket.IO', fb.latencyMs.p50 <= sio.latencyMs.p50),
+        row(label, 'latency p99', 'ms', true, fb.latencyMs.p99, 'Socket.IO', sio.latencyMs.p99, 'ahead of Socket.IO', fb.latencyMs.p99 <= sio.latencyMs.p99),
+        row(label, 'server CPU per delivery', 'µs', true, fb.serverCpuMsPerDelivery * 1000, 'plain ws', ws.serverCpuMsPerDelivery * 1000, '', null),
+        row(label, 'server CPU per delivery', 'µs', true, fb.serverCpuMsPerDelivery * 1000, 'Socket.IO', sio.serverCpuMsPerDelivery * 1000, '', null),
+        row(label, 'server memory per connection', 'KiB', true, fb.serverRssPerConnectionKiB, 'plain ws', ws.serverRssPerConnectionKiB, '', null),
+        row(label, 'server memory per connection', 'KiB', true, fb.serverRssPerConnectionKiB, 'Socket.IO', sio.serverRssPerConnectionKiB, '', null),
+      ];
+    },
+  },
+  {
+    name: 'size',
+    async run() {
+      const s = await runSize();
+      const kb = (b: number) => round(b / 1024, 1);
+      const total = s.appGzipBytes + s.swGzipBytes;
+      return [
+        row('size (gzipped JS)', 'app + SW', 'KiB', true, kb(total), 'Replicache client', kb(s.replicacheGzipBytes), '< 40 KiB', total < 40 * 1024),
+        row('size (gzipped JS)', 'app + SW', 'KiB', true, kb(total), 'Firestore + offline cache', kb(s.firestoreGzipBytes), '< 40 KiB', total < 40 * 1024),
+        row('size (gzipped JS)', 'app', 'KiB', true, kb(s.appGzipBytes), 'Replicache client', kb(s.replicacheGzipBytes), '', null),
+        row('size (gzipped JS)', 'service worker', 'KiB', true, kb(s.swGzipBytes), 'Replicache client', kb(s.replicacheGzipBytes), '', null),
+      ];
+    },
+  },
+];
+
+const rows: Row[] = [];
+const started = Date.now();
+for (const b of benches.filter((b) => wanted(b.name))) {
+  process.stderr.write(`running ${b.name}${quick ? ' (quick)' : ''}...\n`);
+  rows.push(...(await b.run()));
+}
+const table = printTable(rows);
+console.log(table);
+save(resolve(import.meta.dirname, 'results.json'), {
+  date: new Date().toISOString(),
+  quick,
+  durationS: round((Date.now() - started) / 1000, 1),
+  machine: machine(),
+  rows,
+  note: 'advantage = how many times better Fieldboard is than the peer on that metric (>1: ahead).',
+});
+console.log(`\nsaved bench/results.json (${round((Date.now() - started) / 1000, 1)} s)`);
