@@ -95,7 +95,8 @@ export function createStaticHandler(staticDir: string) {
     if (found) return send(req, res, found.file, found.size, rel);
 
     // Navigation fallback: the app routes on the client, so any page-like GET gets the shell.
-    const wantsPage = path.extname(rel) === '' || (req.headers.accept ?? '').includes('text/html');
+    const ext = path.extname(rel);
+    const wantsPage = ext === '' || ext === '.html' || (req.headers.accept ?? '').includes('text/html');
     if (wantsPage) {
       const index = await fileAt(root, 'index.html');
       if (index) return send(req, res, index.file, index.size, 'index.html');
