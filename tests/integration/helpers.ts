@@ -219,13 +219,13 @@ export class TestSocket {
 export async function openSocket(
   world: TestWorld,
   cookie: string | null,
-  opts: { origin?: string | null; clientId?: ClientId; maxPayload?: number } = {},
+  opts: { origin?: string | null; clientId?: ClientId; autoPong?: boolean } = {},
 ): Promise<TestSocket> {
   const headers: Record<string, string> = {};
   const origin = opts.origin === undefined ? world.origin : opts.origin;
   if (origin !== null) headers.Origin = origin;
   if (cookie !== null) headers.Cookie = cookie;
-  const ws = new WebSocket(`${world.server.url.replace('http', 'ws')}/api/ws`, { headers });
+  const ws = new WebSocket(`${world.server.url.replace('http', 'ws')}/api/ws`, { headers, autoPong: opts.autoPong ?? true });
   const sock = new TestSocket(ws, opts.clientId ?? newClientId());
   await sock.opened;
   return sock;

@@ -1,7 +1,7 @@
 /** Reconnect, resume from a cursor, epoch resets, restarts on the same database file, graceful shutdown. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { newClientId, newWidgetId, type DashboardId } from '../../protocol/index.ts';
-import { api, firstDashboard, login, mutation, openSocket, startWorld, type TestWorld } from './helpers.ts';
+import { api, firstDashboard, login, mutation, openSocket, startWorld, waitUntil, type TestWorld } from './helpers.ts';
 
 let world: TestWorld;
 let cookie: string;
@@ -136,5 +136,23 @@ describe('graceful shutdown', () => {
     const result = s.log.find((f) => f.type === 'push-result' && f.requestId === 'final');
     expect(result).toMatchObject({ results: [{ id: m.id, status: 'applied' }] });
     await expect(fetch(`${world.server.url}/api/health`)).rejects.toThrow();
+  });
+});
+
+describe('heartbeat', () => {
+  it('pings every heartbeatMs, keeps answering sockets and terminates silent ones', async () => {
+    await world.cleanup();
+    world = await startWorld({ heartbeatMs: 100 });
+    cookie = await login(world);
+    const lively = await openSocket(world, cookie);
+    const silent = await openSocket(world, cookie, { autoPong: false });
+    let pings = 0;
+    lively.ws.on('ping', () => pings++);
+    const gone = await silent.closed;
+    expect(gone.code).toBe(1006);
+    await waitUntil(() => pings >= 3, 5000, 'three server pings');
+    expect(lively.ws.readyState).toBe(lively.ws.OPEN);
+    expect((await lively.hello()).heartbeatMs).toBe(100);
+    lively.close();
   });
 });
