@@ -2,7 +2,7 @@
 import { LoginBodySchema, parse } from '../../protocol/index.ts';
 import { dummyPasswordHash, verifyPassword } from '../auth/password.ts';
 import { clearedSessionCookie, hashToken, parseCookies, SESSION_COOKIE, startSession } from '../auth/sessions.ts';
-import { HttpError, readJson, sendEmpty, sendError, sendJson } from './respond.ts';
+import { invalid, readJson, sendEmpty, sendError, sendJson } from './respond.ts';
 import type { Route } from './router.ts';
 
 export const authRoutes: Route[] = [
@@ -17,7 +17,7 @@ export const authRoutes: Route[] = [
         return sendError(res, 403, 'bad-origin', 'Origin not allowed');
       }
       const body = parse(LoginBodySchema, await readJson(req));
-      if (!body.ok) throw new HttpError(400, body.code, body.message);
+      if (!body.ok) throw invalid(body);
       const user = await ctx.store.findUserByName(body.value.username);
       // Verify against a dummy hash for unknown names so timing does not reveal which names exist.
       const ok = await verifyPassword(body.value.password, user?.passwordHash ?? (await dummyPasswordHash()));

@@ -4,7 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import { DashboardIdSchema, IngestBodySchema, MetricKeySchema, parse } from '../../protocol/index.ts';
 import { hashToken } from '../auth/sessions.ts';
 import type { ServerContext } from '../context.ts';
-import { HttpError, readJson, sendEmpty, sendJson } from './respond.ts';
+import { HttpError, invalid, readJson, sendEmpty, sendJson } from './respond.ts';
 import type { Route } from './router.ts';
 
 async function ingestAllowed(ctx: ServerContext, req: IncomingMessage): Promise<boolean> {
@@ -54,7 +54,7 @@ export const opsRoutes: Route[] = [
       const metricKey = parse(MetricKeySchema, params[1]);
       if (!metricKey.ok) throw new HttpError(400, 'invalid', `metricKey: ${metricKey.message}`);
       const body = parse(IngestBodySchema, await readJson(req));
-      if (!body.ok) throw new HttpError(400, 'invalid', body.message);
+      if (!body.ok) throw invalid(body);
       const point = { value: body.value.value, at: body.value.at ?? ctx.now() };
       const changes = await ctx.track(ctx.store.ingest(dashboardId.value, metricKey.value, point));
       ctx.hub.publish(dashboardId.value, changes);

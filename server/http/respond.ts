@@ -72,3 +72,8 @@ export async function readJson(req: IncomingMessage): Promise<unknown> {
     throw new HttpError(400, 'bad-json', 'body is not valid JSON');
   }
 }
+
+/** A failed body or query validation as an HTTP error: 413 where a limit was crossed, else 400. */
+export function invalid(r: { code: 'invalid' | 'too-large'; message: string }): HttpError {
+  return r.code === 'too-large' ? new HttpError(413, 'too-large', r.message) : new HttpError(400, 'invalid', r.message);
+}

@@ -8,10 +8,11 @@ import {
   parse,
   type DashboardId,
   type PullResponse,
+  type UserId,
 } from '../../protocol/index.ts';
 import type { ServerContext } from '../context.ts';
 import { runPush } from '../push.ts';
-import { HttpError, readJson, sendJson } from './respond.ts';
+import { HttpError, invalid, readJson, sendJson } from './respond.ts';
 import type { Route } from './router.ts';
 
 const ACTIVITY_DEFAULT = 50;
@@ -25,11 +26,7 @@ const ActivityQuerySchema = v.object({
   ),
 });
 
-function badRequest(r: { code: 'invalid' | 'too-large'; message: string }): HttpError {
-  return r.code === 'too-large' ? new HttpError(413, 'too-large', r.message) : new HttpError(400, 'invalid', r.message);
-}
-
-async function requireMember(ctx: ServerContext, dashboardId: DashboardId, userId: Parameters<ServerContext['store']['isMember']>[1]) {
+async function requireMember(ctx: ServerContext, dashboardId: DashboardId, userId: UserId) {
   if (!(await ctx.store.isMember(dashboardId, userId))) {
     throw new HttpError(403, 'forbidden', `not a member of dashboard ${dashboardId}`);
   }
@@ -50,7 +47,7 @@ export const syncRoutes: Route[] = [
     auth: 'session',
     async handle(ctx, { req, res }, session) {
       const body = parse(CreateDashboardBodySchema, await readJson(req));
-      if (!body.ok) throw badRequest(body);
+      if (!body.ok) throw invalid(body);
       const dashboard = await ctx.track(ctx.store.createDashboard(body.value.name, session.user.id));
       ctx.hub.notifyUser(session.user.id, { kind: 'dashboard-shared', dashboardId: dashboard.id });
       sendJson(res, 201, dashboard);
@@ -63,7 +60,7 @@ export const syncRoutes: Route[] = [
     async handle(ctx, { req, res }, session) {
       // Only a malformed body is a 400; each mutation's own problems come back as its result.
       const body = parse(PushBodySchema, await readJson(req));
-      if (!body.ok) throw badRequest(body);
+      if (!body.ok) throw invalid(body);
       if (ctx.isClosing()) throw new HttpError(503, 'shutting-down', 'server is shutting down; retry');
       const outcome = await runPush(ctx, session.user, body.value.clientId, body.value.mutations);
       sendJson(res, 200, { results: outcome.results });

@@ -38,6 +38,11 @@ interface Subscription {
 }
 
 const SESSION_WARNING_MS = 24 * 3_600_000;
+/**
+ * A reader this far behind is dropped rather than buffered without bound; it resumes from its cursor on
+ * reconnect. Large enough for a reset of a big dashboard (500 notes of 64 KiB is 32 MiB).
+ */
+const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
 
 export class Connection implements Subscriber {
   readonly userId;
@@ -93,6 +98,10 @@ export class Connection implements Subscriber {
     this.send({ ...notice, type: 'notice' } as ServerFrame);
   }
 
+  dashboards(): Iterable<DashboardId> {
+    return this.subs.keys();
+  }
+
   bufferedAmount(): number {
     return this.ws.bufferedAmount;
   }
@@ -105,8 +114,18 @@ export class Connection implements Subscriber {
     this.sendText(JSON.stringify(frame));
   }
 
+  private get open(): boolean {
+    return this.ws.readyState === this.ws.OPEN;
+  }
+
   private sendText(text: string): void {
-    if (this.ws.readyState === this.ws.OPEN) this.ws.send(text);
+    if (!this.open) return;
+    if (this.ws.bufferedAmount > MAX_BUFFERED_BYTES) {
+      this.ctx.log.warn({ userId: this.userId, buffered: this.ws.bufferedAmount }, 'socket too far behind; dropping it');
+      this.ws.terminate();
+      return;
+    }
+    this.ws.send(text);
   }
 
   private error(code: ErrorCode, message: string, requestId?: string): void {
@@ -195,7 +214,8 @@ export class Connection implements Subscriber {
     let epoch = frame.epoch ?? null;
     for (;;) {
       const page = await this.ctx.store.catchUp(dashboardId, cursor, epoch, LIMITS.defaultPullLimit);
-      if (this.subs.get(dashboardId) !== sub) return;
+      // Replaced by a newer subscribe of the same dashboard, or the socket is gone: stop reading pages.
+      if (this.subs.get(dashboardId) !== sub || !this.open) return;
       if (page.kind === 'reset') {
         this.send({ type: 'reset', dashboardId, epoch: page.epoch, seq: page.seq, widgets: page.widgets });
         sub.sentSeq = page.seq;

@@ -13,6 +13,8 @@ export interface Notice {
 export interface Subscriber {
   readonly userId: UserId;
   readonly tokenHash: string;
+  /** The dashboards this subscriber follows (what `remove` has to clean up). */
+  dashboards(): Iterable<DashboardId>;
   /** `text` is the serialized `changes` frame for all of `changes`, shared by every subscriber. */
   deliver(dashboardId: DashboardId, changes: readonly Change[], text: string): void;
   notice(notice: Notice): void;
@@ -42,7 +44,7 @@ export class Hub {
     const mine = this.byUser.get(s.userId);
     mine?.delete(s);
     if (mine?.size === 0) this.byUser.delete(s.userId);
-    for (const id of [...this.byDashboard.keys()]) this.unsubscribe(id, s);
+    for (const id of [...s.dashboards()]) this.unsubscribe(id, s);
   }
 
   subscribe(dashboardId: DashboardId, s: Subscriber): void {
