@@ -1,0 +1,30 @@
+/** Parked conflicts, one card per widget (later mutations of a widget wait behind its first conflict). */
+import type { OutboxEntry } from '../../protocol/index.ts';
+import { useUi } from './contexts.ts';
+import { PolicySetting } from './policy-setting.tsx';
+import { ConflictCard } from './conflict-card.tsx';
+
+export function ConflictsView() {
+  const ui = useUi();
+  const firsts = new Map<string, OutboxEntry>();
+  for (const e of ui.conflicts.value) {
+    const key = `${e.mutation.dashboardId}/${e.mutation.args.widgetId}`;
+    if (!firsts.has(key)) firsts.set(key, e);
+  }
+  return (
+    <section class="panel" aria-labelledby="conflicts-title">
+      <div class="panel-head">
+        <h2 id="conflicts-title">Conflicts</h2>
+        <button type="button" onClick={() => (ui.screen.value = 'board')}>
+          Back to dashboard
+        </button>
+      </div>
+      <PolicySetting />
+      {firsts.size === 0 ? (
+        <p class="empty">No conflicts.</p>
+      ) : (
+        [...firsts.entries()].map(([key, e]) => <ConflictCard key={key} first={e} entries={ui.mine.value} />)
+      )}
+    </section>
+  );
+}

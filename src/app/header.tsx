@@ -1,0 +1,40 @@
+/** The top bar: where am I (dashboard), how is sync going (status, pending), and where can I go. */
+import { useUi } from './contexts.ts';
+import { ConnectionStatus } from './connection-status.tsx';
+import { DashboardSwitcher } from './dashboard-switcher.tsx';
+import { PendingSummary } from './pending-summary.tsx';
+import { InstallButton } from './install-button.tsx';
+import { SignOut } from './sign-out.tsx';
+import type { Screen } from '../state/ui-state.ts';
+
+export function Header() {
+  const ui = useUi();
+  const screen = ui.screen.value;
+  const conflicts = ui.conflicts.value.length;
+  const go = (s: Screen) => () => (ui.screen.value = ui.screen.value === s ? 'board' : s);
+  return (
+    <header class="topbar">
+      <h1 class="brand">Fieldboard</h1>
+      <DashboardSwitcher />
+      <div class="sync-state">
+        <ConnectionStatus />
+        <PendingSummary />
+      </div>
+      <nav class="nav" aria-label="Views">
+        <button type="button" aria-pressed={screen === 'pending'} onClick={go('pending')}>
+          Pending changes
+        </button>
+        {conflicts > 0 && (
+          <button type="button" class="attention" aria-pressed={screen === 'conflicts'} onClick={go('conflicts')}>
+            Conflicts ({conflicts})
+          </button>
+        )}
+        <button type="button" aria-pressed={screen === 'activity'} onClick={go('activity')}>
+          Activity
+        </button>
+        <InstallButton />
+        <SignOut />
+      </nav>
+    </header>
+  );
+}

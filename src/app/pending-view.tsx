@@ -1,0 +1,80 @@
+/**
+ * Every unsynced mutation in words, oldest first, with its attempts and last error. Discard removes it
+ * from the outbox; since the view is derived, the widget rolls back by itself.
+ */
+import { useState } from 'preact/hooks';
+import type { MutationId, OutboxEntry } from '../../protocol/index.ts';
+import { ago, now } from '../state/clock.ts';
+import { describeMutation } from '../state/describe.ts';
+import { lookupWidget } from '../state/widget-lookup.ts';
+import { useClient, useUi } from './contexts.ts';
+
+export function pendingLine(e: OutboxEntry, description: string, current: number): string {
+  const parts = [description, ago(e.mutation.createdAt, current)];
+  parts.push(e.attempts === 0 ? 'not sent yet' : `attempt ${e.attempts}`);
+  if (e.state === 'conflict') parts.push('waiting for you in Conflicts');
+  if (e.lastError) parts.push(`last error: ${e.lastError}`);
+  return parts.join(', ');
+}
+
+export function PendingView() {
+  const client = useClient();
+  const ui = useUi();
+  const entries = ui.mine.value;
+  const dashboardId = ui.dashboardId.value;
+  const [confirming, setConfirming] = useState<MutationId | null>(null);
+  const report = (e: unknown) => (ui.uiError.value = e instanceof Error ? e.message : String(e));
+
+  return (
+    <section class="panel" aria-labelledby="pending-title">
+      <div class="panel-head">
+        <h2 id="pending-title">Pending changes</h2>
+        <button type="button" onClick={() => client.retryNow().catch(report)} disabled={entries.length === 0}>
+          Retry now
+        </button>
+        <button type="button" onClick={() => (ui.screen.value = 'board')}>
+          Back to dashboard
+        </button>
+      </div>
+      {entries.length === 0 ? (
+        <p class="empty">Nothing pending: every change is synced.</p>
+      ) : (
+        <ol class="entries">
+          {entries.map((e) => {
+            const confirmed = client.confirmed(e.mutation.dashboardId).value;
+            const view = e.mutation.dashboardId === dashboardId ? ui.view.value : [];
+            const w = lookupWidget(e.mutation.args.widgetId, view, confirmed, entries);
+            const line = pendingLine(e, describeMutation(e.mutation, w), now.value);
+            return (
+              <li key={e.mutation.id} class={`entry entry-${e.state}`}>
+                <span>{line}</span>
+                {confirming === e.mutation.id ? (
+                  <span class="confirm" role="group" aria-label={`Discard: ${line}`}>
+                    <span>Discard this change for good?</span>
+                    <button
+                      type="button"
+                      class="danger"
+                      onClick={() => {
+                        setConfirming(null);
+                        client.discard(e.mutation.id).catch(report);
+                      }}
+                    >
+                      Confirm discard
+                    </button>
+                    <button type="button" onClick={() => setConfirming(null)}>
+                      Cancel
+                    </button>
+                  </span>
+                ) : (
+                  <button type="button" class="small danger" onClick={() => setConfirming(e.mutation.id)}>
+                    Discard
+                  </button>
+                )}
+              </li>
+            );
+          })}
+        </ol>
+      )}
+    </section>
+  );
+}

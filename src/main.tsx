@@ -1,0 +1,7 @@
+/** Entry point: the app against the real sync client (the service worker's page side). */
+import { render } from 'preact';
+import { App } from './app/app.tsx';
+import { createSyncClient } from './sync/sw-client.ts';
+import './styles.css';
+
+render(<App client={createSyncClient()} />, document.getElementById('app')!);

@@ -1,0 +1,58 @@
+/**
+ * Fractional indexes for widget positions: strings that sort (by code unit, never locale) in display order,
+ * so moving a widget writes one `widget.move` with a key between its new neighbours and nothing else
+ * changes. Keys are read as base-62 fractions after an implied point ("a1" = 0.a1), so a key strictly
+ * between two others always exists unless they are equal up to trailing zeros.
+ */
+export const DIGITS = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+/** Code-unit comparison: the order the server, the SW and every tab agree on. */
+export function comparePositions(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * A key strictly between `a` and `b` (null = open end). Throws when none exists (a >= b, or b is a followed
+ * by zeros), so a caller never writes a key that sorts in the wrong place.
+ */
+export function keyBetween(a: string | null, b: string | null): string {
+  const lo = a ?? '';
+  if (b !== null && lo >= b) throw new Error(`no key between ${JSON.stringify(a)} and ${JSON.stringify(b)}`);
+  for (const k of [lo, b ?? '']) {
+    for (const ch of k) if (!DIGITS.includes(ch)) throw new Error(`position ${JSON.stringify(k)} has a character outside base 62`);
+  }
+  const key = midpoint(lo, b);
+  // The arithmetic below cannot go wrong for valid input; the check keeps a future edit honest.
+  if (!(key > lo && (b === null || key < b))) throw new Error(`no key between ${JSON.stringify(a)} and ${JSON.stringify(b)}`);
+  return key;
+}
+
+function midpoint(a: string, b: string | null): string {
+  if (b !== null) {
+    // Skip the common prefix (a's missing digits count as zeros).
+    let n = 0;
+    while (n < b.length && (a[n] ?? '0') === b[n]) n++;
+    if (n === b.length) throw new Error('no key between a key and itself followed by zeros');
+    if (n > 0) return b.slice(0, n) + midpoint(a.slice(n), b.slice(n));
+  }
+  const digitA = a ? DIGITS.indexOf(a[0]) : 0;
+  const digitB = b !== null ? DIGITS.indexOf(b[0]) : DIGITS.length;
+  if (digitB - digitA > 1) return DIGITS[Math.round((digitA + digitB) / 2)];
+  // Adjacent first digits: keep a's digit and go one place deeper (b's first digit alone may also do).
+  if (b !== null && b.length > 1) return b.slice(0, 1);
+  return DIGITS[digitA] + midpoint(a.slice(1), null);
+}
+
+/**
+ * The position that moves the item at `index` of `positions` (already in display order) by `delta`
+ * (-1 up, +1 down), or null when it is already at that end.
+ */
+export function positionForMove(positions: string[], index: number, delta: -1 | 1): string | null {
+  const target = index + delta;
+  if (target < 0 || target >= positions.length) return null;
+  const others = positions.filter((_, i) => i !== index);
+  // In the list without the item, it goes in front of the element now at `target`.
+  const before = target > 0 ? others[target - 1] : null;
+  const after = target < others.length ? others[target] : null;
+  return keyBetween(before, after);
+}

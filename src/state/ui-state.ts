@@ -1,0 +1,67 @@
+/**
+ * The state of one mounted app that is not the sync engine's: which dashboard and which screen the person
+ * chose, and the derived signals every component reads (view, unsynced count, parked conflicts). Created
+ * once per `<App>`, so tests get a fresh world per render.
+ */
+import { computed, signal, type ReadonlySignal, type Signal } from '@preact/signals';
+import type { DashboardId, OutboxEntry } from '../../protocol/index.ts';
+import type { SyncClient } from '../sync/types.ts';
+import { optimisticView, type ViewWidget } from './optimistic.ts';
+
+export type Screen = 'board' | 'pending' | 'conflicts' | 'activity';
+const LAST_DASHBOARD_KEY = 'fieldboard.dashboard';
+
+export interface UiState {
+  /** The dashboard on screen: the person's choice while it exists, else the first one. */
+  dashboardId: ReadonlySignal<DashboardId | null>;
+  choose(id: DashboardId): void;
+  screen: Signal<Screen>;
+  view: ReadonlySignal<ViewWidget[]>;
+  /** The signed-in user's outbox entries, in outbox order. */
+  mine: ReadonlySignal<OutboxEntry[]>;
+  /** Entries still on their way to the server (parked conflicts wait for a person, not the network). */
+  unsynced: ReadonlySignal<OutboxEntry[]>;
+  conflicts: ReadonlySignal<OutboxEntry[]>;
+  /** A command the SW refused or never answered (shown as an alert; the edit is not in the outbox). */
+  uiError: Signal<string | null>;
+}
+
+function readLast(): DashboardId | null {
+  try {
+    return (globalThis.localStorage?.getItem(LAST_DASHBOARD_KEY) as DashboardId | null) ?? null;
+  } catch {
+    return null; // storage may be blocked; remembering the dashboard is a nicety
+  }
+}
+
+export function createUiState(client: SyncClient): UiState {
+  const chosen = signal<DashboardId | null>(readLast());
+  const dashboardId = computed(() => {
+    const list = client.dashboards.value;
+    const c = chosen.value;
+    // Offline cold start may paint before the list arrives: trust the remembered id until it does.
+    if (list.length === 0) return c;
+    return list.some((d) => d.id === c) ? c : list[0].id;
+  });
+  const mine = computed(() => {
+    const me = client.user.value?.id ?? null;
+    return client.outbox.value.filter((e) => me === null || e.userId === me).sort((a, b) => a.order - b.order);
+  });
+  return {
+    dashboardId,
+    choose(id) {
+      chosen.value = id;
+      try {
+        globalThis.localStorage?.setItem(LAST_DASHBOARD_KEY, id);
+      } catch {
+        /* see readLast */
+      }
+    },
+    screen: signal<Screen>('board'),
+    view: optimisticView(client, dashboardId),
+    mine,
+    unsynced: computed(() => mine.value.filter((e) => e.state !== 'conflict')),
+    conflicts: computed(() => mine.value.filter((e) => e.state === 'conflict')),
+    uiError: signal<string | null>(null),
+  };
+}

@@ -1,0 +1,72 @@
+/** One checklist item: a checkbox named by its text, and edit / remove named after it too. */
+import { useState } from 'preact/hooks';
+import type { ChecklistItem, WidgetId } from '../../protocol/index.ts';
+import { useMutate } from '../app/use-mutate.ts';
+
+interface Props {
+  widgetId: WidgetId;
+  item: ChecklistItem;
+  baseVersion: number;
+}
+
+export function ChecklistItemRow({ widgetId, item, baseVersion }: Props) {
+  const mutate = useMutate();
+  const [editing, setEditing] = useState(false);
+  const [text, setText] = useState(item.text);
+  const set = (patch: { text?: string; done?: boolean }) =>
+    mutate({ name: 'checklist.set', args: { widgetId, itemId: item.id, patch } }, baseVersion);
+
+  if (editing) {
+    return (
+      <li>
+        <form
+          class="inline-form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            const t = text.trim();
+            if (t && t !== item.text) set({ text: t });
+            setEditing(false);
+          }}
+        >
+          <label>
+            Item text
+            <input value={text} required maxLength={500} onInput={(e) => setText(e.currentTarget.value)} />
+          </label>
+          <button type="submit">Save</button>
+          <button type="button" onClick={() => setEditing(false)}>
+            Cancel
+          </button>
+        </form>
+      </li>
+    );
+  }
+  return (
+    <li class={item.done ? 'done' : ''}>
+      <label class="check">
+        <input type="checkbox" checked={item.done} onChange={(e) => set({ done: e.currentTarget.checked })} />
+        <span>{item.text}</span>
+      </label>
+      <span class="item-actions">
+        <button
+          type="button"
+          class="small"
+          aria-label={`Edit ${item.text}`}
+          onClick={() => {
+            setText(item.text);
+            setEditing(true);
+          }}
+        >
+          Edit
+        </button>
+        <button
+          type="button"
+          class="small danger"
+          aria-label={`Remove ${item.text}`}
+          onClick={() => mutate({ name: 'checklist.remove', args: { widgetId, itemId: item.id } }, baseVersion)}
+        >
+          Remove
+        </button>
+      </span>
+    </li>
+  );
+}
