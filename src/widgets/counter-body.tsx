@@ -12,9 +12,8 @@ export function CounterBody({ widget, baseVersion }: { widget: CounterWidget; ba
   const add = (delta: number) => mutate({ name: 'counter.add', args: { widgetId: widget.id, delta } }, baseVersion);
   return (
     <div class="counter">
-      <output class="counter-value" aria-label={`${widget.title} value`}>
-        {widget.value}
-      </output>
+      {/* Not an <output>: that has role="status", and the page has exactly one status (the connection). */}
+      <p class="counter-value">{widget.value}</p>
       <div class="row">
         <button type="button" class="big" onClick={() => add(-1)} aria-label="Decrement">
           −1

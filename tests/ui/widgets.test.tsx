@@ -1,0 +1,195 @@
+import { act, fireEvent, screen, within } from '@testing-library/preact';
+import { describe, expect, it, vi } from 'vitest';
+import type { WidgetId } from '../../protocol/index.ts';
+import { DASH, checklist, counter, entry, fakeClient, metric, note } from './fake-client.ts';
+import { renderApp } from './render-app.tsx';
+
+const board = () => [
+  counter('w_c', 'Pumps', 3, 'a0', 5),
+  note('w_n', 'Shift notes', 'hello', 'a1', 2),
+  checklist('w_l', 'Checks', [{ id: 'i1', text: 'Valve check', done: false }, { id: 'i2', text: 'Oil', done: true }], 'a2', 4),
+  metric('w_m', 'Flow rate', 'flow', [1, 3, 2], 'a3', 9),
+];
+const card = (name: string) => within(screen.getByRole('article', { name }));
+
+describe('widget grid', () => {
+  it('renders one article per widget, named by title, in position order, with kind contents', () => {
+    renderApp(fakeClient({ widgets: board() }));
+    expect(screen.getAllByRole('article').map((a) => a.getAttribute('aria-label'))).toEqual(['Pumps', 'Shift notes', 'Checks', 'Flow rate']);
+    expect(card('Pumps').getByText('3')).toBeTruthy();
+    expect((card('Shift notes').getByRole('textbox', { name: 'Note' }) as HTMLTextAreaElement).value).toBe('hello');
+    expect((card('Checks').getByRole('checkbox', { name: 'Oil' }) as HTMLInputElement).checked).toBe(true);
+    expect(card('Flow rate').getByRole('img', { name: 'Recent values of flow' }).querySelector('polyline')?.getAttribute('points')).toBe(
+      '0.0,32.0 60.0,0.0 120.0,16.0',
+    );
+    expect(card('Flow rate').getByText('flow')).toBeTruthy();
+  });
+
+  it('shows pending, failed and conflict marks as text on the widget', () => {
+    const client = fakeClient({ widgets: board() });
+    client.outbox.value = [
+      entry({ name: 'counter.add', args: { widgetId: 'w_c' as WidgetId, delta: 1 } }, { state: 'failed', attempts: 2 }),
+      entry({ name: 'counter.add', args: { widgetId: 'w_c' as WidgetId, delta: 1 } }),
+      entry({ name: 'widget.set', args: { widgetId: 'w_n' as WidgetId, patch: { text: 'x' } } }, { state: 'conflict' }),
+    ];
+    renderApp(client);
+    expect(card('Pumps').getAllByRole('listitem').map((li) => li.textContent)).toEqual(['Pending', 'Failed to send']);
+    expect(card('Shift notes').getAllByRole('listitem').map((li) => li.textContent)).toEqual(['Conflict']);
+    expect(card('Checks').queryAllByRole('listitem', { name: /Pending|Conflict/ })).toHaveLength(0);
+    expect(card('Pumps').getByText('5')).toBeTruthy(); // 3 + 1 + 1, optimistic
+  });
+});
+
+describe('widget controls call mutate with the right args and the confirmed baseVersion', () => {
+  it('counter: Increment, Decrement and Set value', () => {
+    const client = fakeClient({ widgets: board() });
+    // A pending add makes the optimistic version 6; edits must still say 5, the confirmed one.
+    client.outbox.value = [entry({ name: 'counter.add', args: { widgetId: 'w_c' as WidgetId, delta: 1 } })];
+    renderApp(client);
+    fireEvent.click(card('Pumps').getByRole('button', { name: 'Increment' }));
+    fireEvent.click(card('Pumps').getByRole('button', { name: 'Decrement' }));
+    fireEvent.input(card('Pumps').getByRole('spinbutton', { name: 'Set value' }), { target: { value: '42' } });
+    fireEvent.click(card('Pumps').getByRole('button', { name: 'Set' }));
+    expect(client.mutate.mock.calls).toEqual([
+      [DASH, { name: 'counter.add', args: { widgetId: 'w_c', delta: 1 } }, 5],
+      [DASH, { name: 'counter.add', args: { widgetId: 'w_c', delta: -1 } }, 5],
+      [DASH, { name: 'widget.set', args: { widgetId: 'w_c', patch: { value: 42 } } }, 5],
+    ]);
+  });
+
+  it('uses baseVersion 0 for a widget the server has not confirmed yet', () => {
+    const client = fakeClient({ widgets: [] });
+    client.outbox.value = [
+      entry({ name: 'widget.create', args: { widgetId: 'w_new' as WidgetId, kind: 'counter', title: 'Fresh', position: 'a0' } }),
+    ];
+    renderApp(client);
+    fireEvent.click(card('Fresh').getByRole('button', { name: 'Increment' }));
+    expect(client.mutate.mock.calls).toEqual([[DASH, { name: 'counter.add', args: { widgetId: 'w_new', delta: 1 } }, 0]]);
+  });
+
+  it('rename sends widget.set {title}', () => {
+    const client = fakeClient({ widgets: board() });
+    renderApp(client);
+    fireEvent.click(card('Pumps').getByRole('button', { name: 'Rename' }));
+    fireEvent.input(card('Pumps').getByRole('textbox', { name: 'Title' }), { target: { value: 'Pumps 2' } });
+    fireEvent.click(card('Pumps').getByRole('button', { name: 'Save title' }));
+    expect(client.mutate.mock.calls).toEqual([[DASH, { name: 'widget.set', args: { widgetId: 'w_c', patch: { title: 'Pumps 2' } } }, 5]]);
+    expect(card('Pumps').queryByRole('textbox', { name: 'Title' })).toBeNull();
+  });
+
+  it('Move up / Move down write a position between the new neighbours; the ends are disabled', () => {
+    const client = fakeClient({ widgets: board() });
+    renderApp(client);
+    expect((card('Pumps').getByRole('button', { name: 'Move up' }) as HTMLButtonElement).disabled).toBe(true);
+    expect((card('Flow rate').getByRole('button', { name: 'Move down' }) as HTMLButtonElement).disabled).toBe(true);
+    fireEvent.click(card('Checks').getByRole('button', { name: 'Move up' }));
+    fireEvent.click(card('Pumps').getByRole('button', { name: 'Move down' }));
+    fireEvent.click(card('Shift notes').getByRole('button', { name: 'Move up' }));
+    expect(client.mutate.mock.calls).toEqual([
+      [DASH, { name: 'widget.move', args: { widgetId: 'w_l', position: 'a0V' } }, 4], // between a0 and a1
+      [DASH, { name: 'widget.move', args: { widgetId: 'w_c', position: 'a1V' } }, 5], // between a1 and a2
+      [DASH, { name: 'widget.move', args: { widgetId: 'w_n', position: 'I' } }, 2], // before a0
+    ]);
+  });
+
+  it('delete asks first; Cancel sends nothing, Confirm delete sends widget.delete', () => {
+    const client = fakeClient({ widgets: board() });
+    renderApp(client);
+    fireEvent.click(card('Pumps').getByRole('button', { name: 'Delete' }));
+    fireEvent.click(card('Pumps').getByRole('button', { name: 'Cancel' }));
+    expect(client.mutate).toHaveBeenCalledTimes(0);
+    fireEvent.click(card('Pumps').getByRole('button', { name: 'Delete' }));
+    expect(card('Pumps').getByText('Delete ‘Pumps’?')).toBeTruthy();
+    fireEvent.click(card('Pumps').getByRole('button', { name: 'Confirm delete' }));
+    expect(client.mutate.mock.calls).toEqual([[DASH, { name: 'widget.delete', args: { widgetId: 'w_c' } }, 5]]);
+  });
+
+  it('checklist: add, tick, edit text and remove items', () => {
+    const client = fakeClient({ widgets: board() });
+    renderApp(client);
+    const c = card('Checks');
+    fireEvent.input(c.getByRole('textbox', { name: 'New item' }), { target: { value: 'Filters' } });
+    fireEvent.click(c.getByRole('button', { name: 'Add' }));
+    fireEvent.click(c.getByRole('checkbox', { name: 'Valve check' }));
+    fireEvent.click(c.getByRole('button', { name: 'Edit Oil' }));
+    fireEvent.input(c.getByRole('textbox', { name: 'Item text' }), { target: { value: 'Oil level' } });
+    fireEvent.click(c.getByRole('button', { name: 'Save' }));
+    fireEvent.click(c.getByRole('button', { name: 'Remove Valve check' }));
+    const calls = client.mutate.mock.calls;
+    expect(calls).toHaveLength(4);
+    expect(calls[0]).toEqual([DASH, { name: 'checklist.add', args: { widgetId: 'w_l', itemId: expect.stringMatching(/^[0-9A-Z]{26}$/), text: 'Filters' } }, 4]);
+    expect(calls.slice(1)).toEqual([
+      [DASH, { name: 'checklist.set', args: { widgetId: 'w_l', itemId: 'i1', patch: { done: true } } }, 4],
+      [DASH, { name: 'checklist.set', args: { widgetId: 'w_l', itemId: 'i2', patch: { text: 'Oil level' } } }, 4],
+      [DASH, { name: 'checklist.remove', args: { widgetId: 'w_l', itemId: 'i1' } }, 4],
+    ]);
+  });
+
+  it('add widget sends widget.create with baseVersion 0 at the end; a metric carries its key', () => {
+    const client = fakeClient({ widgets: board() });
+    renderApp(client);
+    const form = within(screen.getByRole('form', { name: 'Add widget' }));
+    fireEvent.input(form.getByRole('textbox', { name: 'New widget title' }), { target: { value: 'Valves' } });
+    fireEvent.click(form.getByRole('button', { name: 'Add widget' }));
+    fireEvent.change(form.getByRole('combobox', { name: 'Kind' }), { target: { value: 'metric' } });
+    fireEvent.input(form.getByRole('textbox', { name: 'New widget title' }), { target: { value: 'Pressure' } });
+    fireEvent.input(form.getByRole('textbox', { name: 'Metric key' }), { target: { value: 'psi' } });
+    fireEvent.click(form.getByRole('button', { name: 'Add widget' }));
+    const id = expect.stringMatching(/^w_[0-9A-Z]{26}$/);
+    expect(client.mutate.mock.calls).toEqual([
+      [DASH, { name: 'widget.create', args: { widgetId: id, kind: 'counter', title: 'Valves', position: 'n' } }, 0],
+      [DASH, { name: 'widget.create', args: { widgetId: id, kind: 'metric', title: 'Pressure', position: 'n', metricKey: 'psi' } }, 0],
+    ]);
+  });
+
+  it('a refused mutate shows an alert instead of failing silently', async () => {
+    const client = fakeClient({ widgets: board() });
+    client.mutate.mockRejectedValueOnce(new Error('quota exceeded'));
+    renderApp(client);
+    fireEvent.click(card('Pumps').getByRole('button', { name: 'Increment' }));
+    expect((await screen.findByRole('alert')).textContent).toContain('Could not save the change: quota exceeded');
+  });
+});
+
+describe('note typing', () => {
+  it('debounces keystrokes into one widget.set {text} 300 ms after the last key', () => {
+    const client = fakeClient({ widgets: board() });
+    renderApp(client);
+    vi.useFakeTimers();
+    const box = card('Shift notes').getByRole('textbox', { name: 'Note' });
+    for (const text of ['hello ', 'hello w', 'hello wo', 'hello wor', 'hello world']) {
+      fireEvent.input(box, { target: { value: text } });
+      act(() => void vi.advanceTimersByTime(100));
+    }
+    expect(client.mutate).toHaveBeenCalledTimes(0);
+    act(() => void vi.advanceTimersByTime(199));
+    expect(client.mutate).toHaveBeenCalledTimes(0);
+    act(() => void vi.advanceTimersByTime(1));
+    expect(client.mutate.mock.calls).toEqual([
+      [DASH, { name: 'widget.set', args: { widgetId: 'w_n', patch: { text: 'hello world' } } }, 2],
+    ]);
+    act(() => void vi.advanceTimersByTime(5_000));
+    expect(client.mutate).toHaveBeenCalledTimes(1);
+  });
+
+  it('sends at once on blur, and not at all when the text ends where it started', () => {
+    const client = fakeClient({ widgets: board() });
+    renderApp(client);
+    vi.useFakeTimers();
+    const box = card('Shift notes').getByRole('textbox', { name: 'Note' });
+    fireEvent.input(box, { target: { value: 'hello!' } });
+    fireEvent.input(box, { target: { value: 'hello' } });
+    act(() => void vi.advanceTimersByTime(300));
+    expect(client.mutate).toHaveBeenCalledTimes(0);
+    fireEvent.input(box, { target: { value: 'bye' } });
+    fireEvent.blur(box);
+    expect(client.mutate.mock.calls).toEqual([[DASH, { name: 'widget.set', args: { widgetId: 'w_n', patch: { text: 'bye' } } }, 2]]);
+  });
+
+  it('shows text from others when the person has nothing unsent', () => {
+    const client = fakeClient({ widgets: board() });
+    renderApp(client);
+    act(() => void (client.confirmedOf(DASH).value = board().map((w) => (w.kind === 'note' ? { ...w, text: 'from Ana', version: 3 } : w))));
+    expect((card('Shift notes').getByRole('textbox', { name: 'Note' }) as HTMLTextAreaElement).value).toBe('from Ana');
+  });
+});
