@@ -14,20 +14,23 @@ export function Notices() {
   const [dismissed, setDismissed] = useState<ReadonlySet<string>>(new Set());
   const shown = client.activity.value.filter((e) => !dismissed.has(keyOf(e))).slice(0, SHOWN);
   if (shown.length === 0) return null;
+  // The log role sits on a wrapper: on the <ul> itself it would replace the list role its items need.
   return (
-    <ul class="notices" role="log" aria-label="Notices">
-      {shown.map((e) => (
-        <li key={keyOf(e)} class={`notice notice-${e.kind}`}>
-          <span>{e.message}</span>
-          <button
-            type="button"
-            aria-label={`Dismiss: ${e.message}`}
-            onClick={() => setDismissed(new Set([...dismissed, keyOf(e)]))}
-          >
-            Dismiss
-          </button>
-        </li>
-      ))}
-    </ul>
+    <div role="log" aria-label="Notices">
+      <ul class="notices">
+        {shown.map((e) => (
+          <li key={keyOf(e)} class={`notice notice-${e.kind}`}>
+            <span>{e.message}</span>
+            <button
+              type="button"
+              aria-label={`Dismiss: ${e.message}`}
+              onClick={() => setDismissed(new Set([...dismissed, keyOf(e)]))}
+            >
+              Dismiss
+            </button>
+          </li>
+        ))}
+      </ul>
+    </div>
   );
 }
