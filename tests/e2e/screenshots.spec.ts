@@ -1,0 +1,72 @@
+/**
+ * Screenshots for docs/screenshots/: the app online, offline with pending edits, the conflicts view, the
+ * update banner, and a 360 px wide phone. Each shot also checks that what it shows is really on screen.
+ */
+import { cpSync, mkdirSync, mkdtempSync, appendFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
+import { goOffline, goOnline, pendingCount, startKitServer, test, expect, waitForSynced } from '../kit/index.ts';
+import { device, expectOffline, typeNote, widget } from './ui-helpers.ts';
+
+const OUT = resolve(import.meta.dirname, '../../docs/screenshots');
+mkdirSync(OUT, { recursive: true });
+
+async function noSeriousAxe(page: import('@playwright/test').Page): Promise<void> {
+  const r = await new AxeBuilder({ page }).analyze();
+  expect(r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id)).toEqual([]);
+}
+
+test('online, offline with pending, conflicts, 360 px', async ({ browser, server }) => {
+  const a = await device(browser, server.url);
+  await a.page.setViewportSize({ width: 1280, height: 800 });
+  await expect(a.page.getByRole('status')).toHaveText('Online');
+  await noSeriousAxe(a.page);
+  await a.page.screenshot({ path: join(OUT, 'online.png'), fullPage: true });
+
+  const b = await device(browser, server.url);
+  await goOffline(a.context);
+  await goOffline(b.context);
+  await expectOffline(a.page);
+  await widget(a.page, 'Pumps').getByRole('button', { name: 'Increment' }).click();
+  await widget(a.page, 'Valve check').getByRole('checkbox', { name: 'Inlet valve open' }).check();
+  await typeNote(a.page, 'Pump 2 noisy, check bearings');
+  await typeNote(b.page, 'Pump 2 replaced');
+  await expect.poll(() => pendingCount(a.page)).toBeGreaterThanOrEqual(2);
+  await noSeriousAxe(a.page);
+  await a.page.screenshot({ path: join(OUT, 'offline-pending.png'), fullPage: true });
+
+  await goOnline(b.context);
+  await waitForSynced(b.page);
+  await goOnline(a.context);
+  await a.page.getByRole('button', { name: 'Conflicts (1)' }).click({ timeout: 15_000 });
+  await expect(a.page.getByRole('region', { name: 'Conflict on Shift notes' })).toBeVisible();
+  await noSeriousAxe(a.page);
+  await a.page.screenshot({ path: join(OUT, 'conflict.png'), fullPage: true });
+
+  await b.page.setViewportSize({ width: 360, height: 780 });
+  await expect(b.page.getByRole('article', { name: 'Pumps' })).toBeVisible();
+  // Nothing sticks out sideways at phone width.
+  expect(await b.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+  await noSeriousAxe(b.page);
+  await b.page.screenshot({ path: join(OUT, 'narrow-360.png'), fullPage: true });
+});
+
+test('update available', async ({ browser }) => {
+  // A server of its own over a copy of the build, so the test can publish "a new version" by changing sw.js.
+  const dir = mkdtempSync(join(tmpdir(), 'fieldboard-shot-'));
+  cpSync(resolve(import.meta.dirname, '../../dist'), dir, { recursive: true });
+  const server = await startKitServer({ staticDir: dir });
+  try {
+    const a = await device(browser, server.url);
+    await a.page.setViewportSize({ width: 1280, height: 800 });
+    appendFileSync(join(dir, 'sw.js'), `\n// next version ${Date.now()}\n`);
+    await a.page.evaluate(async () => (await navigator.serviceWorker.getRegistration())?.update());
+    await expect(a.page.getByText('Update available')).toBeVisible({ timeout: 15_000 });
+    await expect(a.page.getByRole('button', { name: 'Update' })).toBeVisible();
+    await a.page.screenshot({ path: join(OUT, 'update-available.png'), fullPage: true });
+  } finally {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,37 @@
+/**
+ * Small helpers for the UI end-to-end specs: a device (browser context + signed-in page) and reading
+ * widgets through their accessible names, the same handles a person's screen reader uses.
+ */
+import type { Browser, BrowserContext, Locator, Page } from '@playwright/test';
+import { expect, signIn, waitForSynced } from '../kit/index.ts';
+
+export interface Device {
+  context: BrowserContext;
+  page: Page;
+}
+
+/** A second browser profile is a second device: its own service worker, outbox and client id. */
+export async function device(browser: Browser, baseURL: string): Promise<Device> {
+  const context = await browser.newContext({ baseURL });
+  const page = await context.newPage();
+  await signIn(page);
+  await waitForSynced(page);
+  return { context, page };
+}
+
+export const widget = (page: Page, title: string): Locator => page.getByRole('article', { name: title, exact: true });
+
+export const counterValue = (page: Page, title: string): Locator => widget(page, title).locator('.counter-value');
+
+export const noteBox = (page: Page, title = 'Shift notes'): Locator =>
+  widget(page, title).getByRole('textbox', { name: 'Note' });
+
+/** Types into a note and leaves it, so the edit is sent now rather than after the debounce. */
+export async function typeNote(page: Page, text: string, title = 'Shift notes'): Promise<void> {
+  await noteBox(page, title).fill(text);
+  await noteBox(page, title).blur();
+}
+
+export async function expectOffline(page: Page): Promise<void> {
+  await expect(page.getByRole('status')).toContainText('Offline', { timeout: 5_000 });
+}
