@@ -1,0 +1,201 @@
+/**
+ * The embedded storage backend: one better-sqlite3 connection in WAL mode. Every method is synchronous
+ * underneath (better-sqlite3 is), so a method's reads and writes never interleave with another call's in
+ * this process; transactions still wrap every multi-statement read or write, because another process (the
+ * CLI) may write the same file.
+ *
+ * What must stay true: see store.ts; in addition, `synchronous = FULL`, because an `applied` result makes a
+ * client drop the mutation from its outbox, so the commit behind it must survive a power loss too.
+ */
+import Database from 'better-sqlite3';
+import {
+  newDashboardId,
+  newUserId,
+  type Change,
+  type DashboardId,
+  type DashboardSummary,
+  type User,
+  type UserId,
+  type Widget,
+} from '../../protocol/index.ts';
+import { migrate } from './migrations.ts';
+import { applyBatchInTx, ingestInTx } from './sqlite-apply.ts';
+import { changeOf, prepareStatements, type Statements } from './sqlite-statements.ts';
+import type { BatchOutcome, CatchUp, PushContext, Store, StoredUser } from './store.ts';
+
+export interface SqliteStoreOptions {
+  /** How long a statement waits for another process's lock before failing (ms). */
+  busyTimeoutMs?: number;
+}
+
+/** Opens (creating and migrating when needed) the database at `filename`, or `:memory:`. */
+export function openSqliteStore(filename: string, options: SqliteStoreOptions = {}): SqliteStore {
+  const db = new Database(filename);
+  try {
+    db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+    migrate(db);
+    return new SqliteStore(db);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
+
+export class SqliteStore implements Store {
+  readonly epoch: string;
+  private readonly st: Statements;
+  private readonly batchTx: (ctx: PushContext, raw: readonly unknown[]) => BatchOutcome;
+
+  constructor(private readonly db: Database.Database) {
+    this.st = prepareStatements(db);
+    this.epoch = this.st.epoch.get()!.value;
+    const batch = db.transaction((ctx: PushContext, raw: readonly unknown[]) => applyBatchInTx(this.st, ctx, raw));
+    // IMMEDIATE takes the write lock up front: a deferred transaction that reads and then writes can fail
+    // with SQLITE_BUSY instead of waiting when another process wrote in between.
+    this.batchTx = (ctx, raw) => batch.immediate(ctx, raw);
+  }
+
+  async createUser(name: string, passwordHash: string): Promise<User> {
+    const user: User = { id: newUserId(), name };
+    this.st.createUser.run(user.id, name, passwordHash);
+    return user;
+  }
+
+  async findUserByName(name: string): Promise<StoredUser | null> {
+    const row = this.st.userByName.get(name);
+    return row ? { id: row.id as UserId, name: row.name, passwordHash: row.password_hash } : null;
+  }
+
+  async getUser(id: UserId): Promise<User | null> {
+    const row = this.st.userById.get(id);
+    return row ? { id: row.id as UserId, name: row.name } : null;
+  }
+
+  async setPassword(userId: UserId, passwordHash: string): Promise<void> {
+    if (this.st.setPassword.run(passwordHash, userId).changes === 0) throw new Error(`no user ${userId}`);
+  }
+
+  async createSession(tokenHash: string, userId: UserId, expiresAt: number): Promise<void> {
+    this.st.createSession.run(tokenHash, userId, expiresAt);
+  }
+
+  async getSession(tokenHash: string, now: number): Promise<{ userId: UserId; expiresAt: number } | null> {
+    const row = this.st.session.get(tokenHash);
+    if (!row || row.expires_at <= now) return null;
+    return { userId: row.user_id as UserId, expiresAt: row.expires_at };
+  }
+
+  async deleteSession(tokenHash: string): Promise<void> {
+    this.st.deleteSession.run(tokenHash);
+  }
+
+  async createDashboard(name: string, ownerId: UserId): Promise<DashboardSummary> {
+    const id = newDashboardId();
+    this.db.transaction(() => {
+      this.st.createDashboard.run(id, name, ownerId);
+      this.st.addMember.run(id, ownerId);
+    }).immediate();
+    return { id, name };
+  }
+
+  async listDashboards(userId: UserId): Promise<DashboardSummary[]> {
+    return this.st.dashboardsOf.all(userId).map((r) => ({ id: r.id as DashboardId, name: r.name }));
+  }
+
+  async addMember(dashboardId: DashboardId, userId: UserId): Promise<void> {
+    this.db.transaction(() => {
+      if (!this.st.dashboardExists.get(dashboardId)) throw new Error(`no dashboard ${dashboardId}`);
+      if (!this.st.userById.get(userId)) throw new Error(`no user ${userId}`);
+      this.st.addMember.run(dashboardId, userId);
+    }).immediate();
+  }
+
+  async isMember(dashboardId: DashboardId, userId: UserId): Promise<boolean> {
+    return this.st.isMember.get(dashboardId, userId) !== undefined;
+  }
+
+  async members(dashboardId: DashboardId): Promise<UserId[]> {
+    return this.st.members.all(dashboardId).map((r) => r.user_id as UserId);
+  }
+
+  async applyBatch(ctx: PushContext, mutations: readonly unknown[]): Promise<BatchOutcome> {
+    // Any throw inside rolls the whole batch back (results and idempotency records included) and
+    // propagates: the transport answers it as a transient failure and the client retries.
+    return this.batchTx(ctx, mutations);
+  }
+
+  async catchUp(dashboardId: DashboardId, cursor: number, epoch: string | null, limit: number): Promise<CatchUp> {
+    return this.db.transaction((): CatchUp => {
+      const head = this.headOf(dashboardId);
+      const epochOk = epoch === this.epoch || (epoch === null && cursor === 0);
+      if (!epochOk || cursor > head) {
+        return { kind: 'reset', epoch: this.epoch, seq: head, widgets: this.liveWidgets(dashboardId) };
+      }
+      const take = Math.max(1, Math.floor(limit));
+      // One row more than asked tells whether another page follows.
+      const rows = this.st.feed.all(dashboardId, cursor, take + 1);
+      const more = rows.length > take;
+      const changes = (more ? rows.slice(0, take) : rows).map(changeOf);
+      return { kind: 'changes', changes, seq: more ? changes[changes.length - 1].seq : head, more };
+    })();
+  }
+
+  async snapshot(dashboardId: DashboardId): Promise<{ seq: number; widgets: Widget[] }> {
+    return this.db.transaction(() => ({ seq: this.headOf(dashboardId), widgets: this.liveWidgets(dashboardId) }))();
+  }
+
+  async recentChanges(dashboardId: DashboardId, limit: number): Promise<Change[]> {
+    return this.st.recent.all(dashboardId, Math.max(0, Math.floor(limit))).map(changeOf);
+  }
+
+  async ingest(dashboardId: DashboardId, metricKey: string, point: { value: number; at: number }): Promise<Change[]> {
+    return this.db.transaction(() => ingestInTx(this.st, dashboardId, metricKey, point)).immediate();
+  }
+
+  async createIngestToken(tokenHash: string, label: string): Promise<void> {
+    this.st.createIngestToken.run(tokenHash, label);
+  }
+
+  async hasIngestToken(tokenHash: string): Promise<boolean> {
+    return this.st.ingestToken.get(tokenHash) !== undefined;
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      return this.st.ping.get()?.ok === 1;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+
+  /** For the operator CLI (not part of Store: the server never lists everything). */
+  async listUsers(): Promise<User[]> {
+    return this.st.allUsers.all().map((r) => ({ id: r.id as UserId, name: r.name }));
+  }
+
+  /** For the operator CLI: every dashboard with its members' names. */
+  async listAllDashboards(): Promise<(DashboardSummary & { members: string[] })[]> {
+    return this.db.transaction(() =>
+      this.st.allDashboards.all().map((d) => ({
+        id: d.id as DashboardId,
+        name: d.name,
+        members: this.st.memberNames.all(d.id).map((m) => m.name),
+      })),
+    )();
+  }
+
+  private headOf(dashboardId: DashboardId): number {
+    return this.st.head.get(dashboardId)?.head_seq ?? 0;
+  }
+
+  private liveWidgets(dashboardId: DashboardId): Widget[] {
+    return this.st.liveWidgets.all(dashboardId).map((r) => JSON.parse(r.widget) as Widget);
+  }
+}
