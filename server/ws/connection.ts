@@ -5,9 +5,10 @@
  *                                                          │ queue live changes       │ send changes with
  *                                                          ▼ drop seq <= caught-up    ▼ seq > sentSeq
  *
- * Frames are handled one at a time, in arrival order (ping excepted): a client's pushes apply in outbox order,
- * and a push that follows a subscribe is answered after that subscribe's catch-up, so its own changes (queued
- * during catch-up) still reach it before its `push-result`.
+ * Frames are handled one at a time, in arrival order, and answered in that order (a `pong` included, so a
+ * ping works as a barrier): a client's pushes apply in outbox order, and a push that follows a subscribe is
+ * answered after that subscribe's catch-up, so its own changes (queued during catch-up) still reach it
+ * before its `push-result`.
  *
  * No gap, no duplicate: the socket joins the dashboard's fan-out set before the first catch-up read, so a
  * change committed during catch-up is either in a page or queued (or both); `sentSeq` drops the repeats.
@@ -155,14 +156,13 @@ export class Connection implements Subscriber {
       return this.error(parsed.code === 'too-large' ? 'too-large' : 'bad-message', parsed.message, requestId);
     }
     const frame = parsed.value;
-    // Pong does not wait behind a long catch-up: it measures the connection, not the queue.
-    if (frame.type === 'ping') return this.send({ type: 'pong', t: frame.t });
     this.chain = this.chain
       .then(() => this.handle(frame))
       .catch((err: unknown) => this.ctx.log.error({ err, userId: this.userId }, 'socket frame failed'));
   }
 
-  private async handle(frame: Exclude<ClientFrame, { type: 'ping' }>): Promise<void> {
+  private async handle(frame: ClientFrame): Promise<void> {
+    if (frame.type === 'ping') return this.send({ type: 'pong', t: frame.t });
     if (frame.type === 'hello') return this.onHello(frame);
     if (this.clientId === null) return this.error('bad-message', `send hello before ${frame.type}`);
     switch (frame.type) {

@@ -166,7 +166,7 @@ export class TestSocket {
     return this.inbox.filter((f) => f.type === type) as FrameOf<ServerFrame, T>[];
   }
 
-  /** Round trip through the server: every frame the server sent before the pong has arrived. */
+  /** Round trip through the server: frames are answered in order, so every answer to earlier frames is in. */
   async barrier(): Promise<void> {
     const t = Math.random();
     this.send({ type: 'ping', t });
