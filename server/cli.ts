@@ -148,9 +148,13 @@ async function run(store: Store, command: string, args: Args): Promise<void> {
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  if (!command || command === 'help' || command === '--help' || command === '-h') {
+  if (!command) {
+    console.error(USAGE);
+    return 2;
+  }
+  if (command === 'help' || command === '--help' || command === '-h') {
     console.log(USAGE);
-    return command ? 0 : 2;
+    return 0;
   }
   let store: Store | null = null;
   try {

@@ -18,13 +18,14 @@ async function main(): Promise<void> {
     throw err;
   }
   const server = await startServer(config);
-  server.log.info({ url: server.url }, `Fieldboard listening on ${server.url}`);
   if (server.seed.seeded) {
     server.log.info(
       { user: DEMO_USER, password: config.demoPassword },
       `Demo data created: sign in as "${DEMO_USER}" with password "${config.demoPassword}"`,
     );
   }
+  // Last line of start-up: whoever waits for it (scripts, tests) has seen everything before.
+  server.log.info({ url: server.url }, `Fieldboard listening on ${server.url}`);
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
