@@ -23,11 +23,19 @@ export interface SeedOutcome {
 }
 
 /**
- * Seeds when there is no `demo` user yet. (The Store interface has no user count; a database whose
- * operators created other users first still gets the demo user, which they can ignore.)
+ * Seeds only an empty database: an operator who created users with the CLI before the first start must not
+ * find a `demo` account with a known password on their server. Counting users is not part of the Store
+ * interface; backends that offer `listUsers` (SQLite does, for the CLI) are asked, others fall back to
+ * "no user named demo".
  */
+async function isEmpty(store: Store): Promise<boolean> {
+  const lister = store as Store & { listUsers?: () => Promise<unknown[]> };
+  if (typeof lister.listUsers === 'function') return (await lister.listUsers()).length === 0;
+  return (await store.findUserByName(DEMO_USER)) === null;
+}
+
 export async function seedDemo(store: Store, password: string, now: number): Promise<SeedOutcome> {
-  if (await store.findUserByName(DEMO_USER)) return { seeded: false };
+  if (!(await isEmpty(store))) return { seeded: false };
   const user = await store.createUser(DEMO_USER, await hashPassword(password));
   const dashboard = await store.createDashboard('Demo', user.id);
   const inputs: MutationInput[] = [

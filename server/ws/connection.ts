@@ -53,6 +53,7 @@ export class Connection implements Subscriber {
   private chain: Promise<void> = Promise.resolve();
   /** Set by every pong; the heartbeat terminates a socket that stayed silent for a whole interval. */
   private alive = true;
+  private warnedExpiry = false;
 
   constructor(
     private readonly ctx: ServerContext,
@@ -66,6 +67,12 @@ export class Connection implements Subscriber {
   }
 
   heartbeat(): void {
+    const left = this.session.expiresAt - this.ctx.now();
+    if (left <= 0) {
+      this.ws.close(1008, 'session expired');
+      return;
+    }
+    if (left < SESSION_WARNING_MS) this.warnExpiry();
     if (!this.alive) {
       this.ctx.log.info({ userId: this.userId }, 'socket missed a heartbeat; terminating');
       this.ws.terminate();
@@ -73,6 +80,13 @@ export class Connection implements Subscriber {
     }
     this.alive = false;
     this.ws.ping();
+  }
+
+  /** Tells the user once per socket (after hello) that the session ends soon, so the app can ask to sign in. */
+  private warnExpiry(): void {
+    if (this.warnedExpiry || this.clientId === null) return;
+    this.warnedExpiry = true;
+    this.notice({ kind: 'session-expiring', expiresAt: this.session.expiresAt });
   }
 
   /** Resolves once every frame received so far has been handled (graceful shutdown waits on it). */
@@ -196,9 +210,7 @@ export class Connection implements Subscriber {
       user: this.session.user,
       heartbeatMs: this.ctx.config.heartbeatMs,
     });
-    if (this.session.expiresAt - this.ctx.now() < SESSION_WARNING_MS) {
-      this.notice({ kind: 'session-expiring', expiresAt: this.session.expiresAt });
-    }
+    if (this.session.expiresAt - this.ctx.now() < SESSION_WARNING_MS) this.warnExpiry();
   }
 
   private async onSubscribe(frame: FrameOf<ClientFrame, 'subscribe'>): Promise<void> {

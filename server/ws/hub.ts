@@ -64,7 +64,14 @@ export class Hub {
     const set = this.byDashboard.get(dashboardId);
     if (!set || changes.length === 0) return;
     const text = JSON.stringify({ type: 'changes', dashboardId, changes });
-    for (const s of set) s.deliver(dashboardId, changes, text);
+    for (const s of set) {
+      // The changes are committed: one broken socket must neither stop the others nor fail the push.
+      try {
+        s.deliver(dashboardId, changes, text);
+      } catch {
+        s.close(1011, 'delivery failed');
+      }
+    }
   }
 
   /** Groups a batch's changes by dashboard (a push may touch several) and publishes each group. */

@@ -36,9 +36,14 @@ export interface TestWorld {
 }
 
 /** Starts the real server on a random port with a fresh SQLite file in a temp directory. */
-export async function startWorld(overrides: Partial<ServerConfig> = {}): Promise<TestWorld> {
+export async function startWorld(
+  overrides: Partial<ServerConfig> = {},
+  /** Runs on the new database before the server first starts (e.g. to create users as the CLI would). */
+  prepare?: (databaseUrl: string) => Promise<void>,
+): Promise<TestWorld> {
   const dir = await mkdtemp(path.join(tmpdir(), 'fieldboard-it-'));
   const dbFile = path.join(dir, 'fieldboard.db');
+  await prepare?.(`sqlite:${dbFile}`);
   const config: ServerConfig = {
     ...DEFAULT_CONFIG,
     port: 0,

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DashboardId } from '../../protocol/index.ts';
 import { hashToken } from '../../server/auth/sessions.ts';
-import { firstDashboard, login, openSocket, startWorld, type TestWorld } from './helpers.ts';
+import { openStore } from '../../server/store/open-store.ts';
+import { DEMO_PASSWORD, firstDashboard, login, openSocket, startWorld, type TestWorld } from './helpers.ts';
 
 const SHARED_TOKEN = 'shared-ingest-token-123456';
 let world: TestWorld;
@@ -119,5 +120,49 @@ describe('static files', () => {
       expect(await res.text()).not.toContain('do not serve');
     }
     expect((await fetch(`${world.server.url}/api/nothing-here`)).status).toBe(404);
+  });
+});
+
+describe('first start', () => {
+  it('seeds the demo user and a dashboard with one widget of each kind', async () => {
+    expect(world.server.seed.seeded).toBe(true);
+    const { widgets } = await world.server.store.snapshot(dashboardId);
+    expect(widgets.map((w) => [w.kind, w.title]).sort()).toEqual([
+      ['checklist', 'Valve check'],
+      ['counter', 'Pumps'],
+      ['metric', 'Flow rate'],
+      ['note', 'Shift notes'],
+    ]);
+    const checklist = widgets.find((w) => w.kind === 'checklist');
+    expect(checklist?.kind === 'checklist' && checklist.items).toHaveLength(2);
+    expect(widgets.find((w) => w.kind === 'metric')).toMatchObject({ metricKey: 'flow' });
+  });
+
+  it('does not seed a database where an operator already created users', async () => {
+    const other = await startWorld({}, async (databaseUrl) => {
+      const store = await openStore(databaseUrl);
+      await store.createUser('alice', 'x');
+      await store.close();
+    });
+    try {
+      expect(other.server.seed.seeded).toBe(false);
+      expect(await other.server.store.findUserByName('demo')).toBeNull();
+      await expect(login(other, 'demo', DEMO_PASSWORD)).rejects.toThrow('401');
+    } finally {
+      await other.cleanup();
+    }
+  });
+
+  it('warns a socket whose session ends within a day', async () => {
+    const short = await startWorld({ sessionTtlDays: 1 });
+    try {
+      const s = await openSocket(short, await login(short));
+      await s.hello();
+      const notice = await s.next('notice');
+      expect(notice).toMatchObject({ kind: 'session-expiring', expiresAt: expect.any(Number) });
+      s.close();
+    } finally {
+      await short.cleanup();
+    }
   });
 });
