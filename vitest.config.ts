@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 // Tests are grouped by where they run: pure logic and SW units in Node (fake-indexeddb), UI components in
 // jsdom, and integration suites against the real server, real `ws` clients and a real SQLite file.
 export default defineConfig({
-  esbuild: { jsx: 'automatic', jsxImportSource: 'preact' },
+  oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
   test: {
     projects: [
       {
