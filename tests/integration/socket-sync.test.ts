@@ -1,7 +1,7 @@
 /** The socket protocol end to end: hello, subscribe, push, conflicts, fan-out, echo order, bad frames. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { newWidgetId, type Change, type DashboardId, type WidgetId } from '../../protocol/index.ts';
-import { firstDashboard, login, mutation, openSocket, startWorld, type TestSocket, type TestWorld } from './helpers.ts';
+import { createUser, firstDashboard, login, mutation, openSocket, startWorld, type TestSocket, type TestWorld } from './helpers.ts';
 
 let world: TestWorld;
 let cookie: string;
@@ -172,6 +172,42 @@ describe('push, results and fan-out', () => {
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected', 'rejected']);
     expect(results.map((r) => (r.status === 'rejected' ? r.code : ''))).toEqual(['invalid', 'too-large', 'not-found', 'invalid']);
     expect(await world.server.store.snapshot(dashboardId)).toEqual(before);
+    a.close();
+  });
+});
+
+describe('isolation and failures', () => {
+  it('sends a dashboard\'s changes only to its subscribers', async () => {
+    const bobUser = await createUser(world, 'bob', 'bob-password');
+    const bobCookie = await login(world, 'bob', 'bob-password');
+    const own = await world.server.store.createDashboard('Bob only', bobUser.id);
+    const bob = await openSocket(world, bobCookie);
+    await bob.hello();
+    await bob.subscribe(own.id);
+    const a = await ready();
+    await createNote(a, 'not for bob');
+    await bob.barrier();
+    expect(bob.log.filter((f) => f.type === 'changes')).toEqual([]);
+    a.close();
+    bob.close();
+  });
+
+  it('answers a store failure with an error carrying the requestId, commits nothing, and keeps the socket', async () => {
+    const a = await ready();
+    const store = world.server.store;
+    const apply = store.applyBatch.bind(store);
+    store.applyBatch = async () => {
+      store.applyBatch = apply;
+      throw new Error('disk I/O error');
+    };
+    const before = (await store.snapshot(dashboardId)).seq;
+    const m = mutation(a.clientId, dashboardId, { name: 'widget.create', args: { widgetId: newWidgetId(), kind: 'note', title: 'retry me', position: 'f0' } });
+    a.send({ type: 'push', requestId: 'will-fail', mutations: [m] });
+    const err = await a.next('error');
+    expect(err).toMatchObject({ requestId: 'will-fail', code: 'rate-limited' });
+    expect((await store.snapshot(dashboardId)).seq).toBe(before);
+    // The client retries the same mutation and it applies once.
+    expect((await a.push([m])).results[0]).toMatchObject({ id: m.id, status: 'applied', seq: before + 1 });
     a.close();
   });
 });
