@@ -57,6 +57,12 @@ export const OutboxEntrySchema = v.object({
   attempts: v.number(),
   nextAttemptAt: v.number(),
   lastError: v.nullable(v.string()),
+  /**
+   * The confirmed widget as it was when the mutation was queued (conflictable and widget-targeting
+   * mutations only, when the replica had it): the `base` of a later conflict, and what "Restore with my
+   * changes" rebuilds from once the server has deleted the widget.
+   */
+  base: v.optional(v.nullable(WidgetSchema)),
   /** Set while parked in conflict. `base` is the widget as the mutation's author saw it (if known). */
   conflict: v.optional(
     v.object({
@@ -104,6 +110,8 @@ export const TabCommandSchema = v.variant('type', [
   /** Sign out: `discard` drops this user's unsynced mutations, otherwise they wait for the next sign-in. */
   v.object({ type: v.literal('sign-out'), requestId: RequestId, discard: v.boolean() }),
   v.object({ type: v.literal('get-state'), requestId: RequestId }),
+  /** workbox-window's `messageSkipWaiting()`: the person accepted "Update available". */
+  v.object({ type: v.literal('SKIP_WAITING') }),
 ]);
 export type TabCommand = v.InferOutput<typeof TabCommandSchema>;
 
@@ -116,6 +124,19 @@ export const ReplySchema = v.object({
   data: v.optional(v.unknown()),
 });
 export type Reply = v.InferOutput<typeof ReplySchema>;
+
+/** `data` of the reply to `mutate`: the entry as queued (maybe coalesced) and the outbox broadcast holding it. */
+export const MutateReplyDataSchema = v.object({ entry: OutboxEntrySchema, outboxSeq: v.number(), swInstance: v.string() });
+/** `data` of the reply to `get-state`. */
+export const StateReplyDataSchema = v.object({
+  connection: ConnectionStateSchema,
+  clientId: ClientIdSchema,
+  user: v.nullable(UserSchema),
+  swInstance: v.string(),
+  seq: v.number(),
+});
+/** `data` of the reply to `sign-out`: unsynced mutations the user had (kept unless discarded). */
+export const SignOutReplyDataSchema = v.object({ pending: v.number() });
 
 // SW -> tabs (BroadcastChannel).
 const seqd = { seq: v.number(), swInstance: v.string() };

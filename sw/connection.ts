@@ -1,0 +1,315 @@
+/**
+ * The one WebSocket to the server, as a state machine over the protocol's `ConnectionState` union. Time,
+ * randomness, the socket and the online check are injected (`ConnectionDelegate`), so tests drive it with
+ * a fake socket and a fake clock.
+ *
+ *                         start()                 socket open + `welcome`
+ *   idle ───────────────► connecting(attempt) ─────────────────────────► open(since)
+ *    ▲                      ▲      │ close / error / no welcome              │  every watched dashboard
+ *    │ stop()               │      ▼                                         ▼  caught up (setCaughtUp)
+ *    │            timer     backoff(attempt, retryAt) ◄─── close / silence ── caught-up(since, lastSyncedAt)
+ *    │                      │
+ *   any ──── setOnline(false) or !isOnline() ───► offline ── setOnline(true) ──► connecting(1), backoff reset
+ *   any ──── a failed connect + checkAuth() says 401 ─────► signed-out ── start() ──► connecting
+ *
+ * Invariants:
+ * - At most one socket exists; events of a replaced socket are ignored (each socket has a generation).
+ * - `attempt` counts consecutive failures; it goes back to 0 on `welcome` and on `setOnline(true)`.
+ * - Offline closes the socket at once: DevTools' offline emulation freezes an open socket instead of
+ *   closing it (BROWSER-FACTS.md), so waiting for `onclose` would show "Online" for minutes.
+ * - A socket that delivers no frame (pong included) for `silenceMs` is dead, whatever its readyState says.
+ */
+import type { ConnectionState, ServerFrame, ClientFrame } from '../protocol/index.ts';
+import { PROTOCOL_VERSION, ServerFrameSchema, parse, type ClientId } from '../protocol/index.ts';
+import { backoffDelay } from './backoff.ts';
+
+export interface SocketLike {
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  onopen: ((ev: unknown) => void) | null;
+  onmessage: ((ev: { data: unknown }) => void) | null;
+  onclose: ((ev: { code: number; reason: string }) => void) | null;
+  onerror: ((ev: unknown) => void) | null;
+}
+
+export type TimerId = unknown;
+
+export interface ConnectionDelegate {
+  openSocket(): SocketLike;
+  now(): number;
+  random(): number;
+  setTimer(fn: () => void, ms: number): TimerId;
+  clearTimer(id: TimerId): void;
+  /** `navigator.onLine` in the SW. */
+  isOnline(): boolean;
+  /** After a socket failed before `welcome`: is the session gone (HTTP 401), or was it the network? */
+  checkAuth(): Promise<'ok' | 'unauthorized' | 'unknown'>;
+  /** Every state change, in order. */
+  onState(state: ConnectionState): void;
+  /** `welcome` arrived: subscribe and send the outbox now. */
+  onWelcome(frame: Extract<ServerFrame, { type: 'welcome' }>): void;
+  /** Any other valid frame. */
+  onFrame(frame: ServerFrame): void;
+  /** The socket is gone (the engine fails its in-flight push as transient). */
+  onDown(reason: string): void;
+  /** A frame failed validation (logged; the connection stays, as the server does for bad client frames). */
+  onBadFrame?(message: string): void;
+}
+
+export interface ConnectionOptions {
+  clientId: ClientId;
+  /** App-level ping interval; silence of `silenceMs` means the socket is dead. */
+  pingMs?: number;
+  silenceMs?: number;
+  /** How long `connecting` may take before it counts as a failure. */
+  connectTimeoutMs?: number;
+  /** While offline because `isOnline()` said so, how often to look again (the SW gets no `online` event). */
+  onlinePollMs?: number;
+}
+
+export class Connection {
+  private state: ConnectionState = { kind: 'idle' };
+  private socket: SocketLike | null = null;
+  private generation = 0;
+  private attempt = 0;
+  private wanted = false;
+  private reportedOffline = false;
+  private lastSyncedAt: number | null = null;
+  private lastFrameAt = 0;
+  private timer: TimerId | null = null;
+  private readonly pingMs: number;
+  private readonly silenceMs: number;
+  private readonly connectTimeoutMs: number;
+  private readonly onlinePollMs: number;
+
+  constructor(
+    private readonly d: ConnectionDelegate,
+    private readonly opts: ConnectionOptions,
+  ) {
+    this.pingMs = opts.pingMs ?? 10_000;
+    this.silenceMs = opts.silenceMs ?? 2 * this.pingMs;
+    this.connectTimeoutMs = opts.connectTimeoutMs ?? 10_000;
+    this.onlinePollMs = opts.onlinePollMs ?? 1_000;
+  }
+
+  get current(): ConnectionState {
+    return this.state;
+  }
+
+  /** Open (welcomed) and able to carry frames. */
+  get isOpen(): boolean {
+    return this.state.kind === 'open' || this.state.kind === 'caught-up';
+  }
+
+  /** Someone (a tab, a signed-in identity) wants a connection. Idempotent. */
+  start(): void {
+    this.wanted = true;
+    if (this.state.kind === 'idle' || this.state.kind === 'signed-out') this.connectNow();
+  }
+
+  /** Nobody needs the socket (no identity): close it and rest. */
+  stop(): void {
+    this.wanted = false;
+    this.drop('stopped');
+    this.set({ kind: 'idle' });
+  }
+
+  /** The session is gone (401): close and wait for a new identity, keeping everything queued. */
+  signOut(): void {
+    this.wanted = false;
+    this.drop('signed out');
+    this.set({ kind: 'signed-out' });
+  }
+
+  /** A tab relayed `online`/`offline`. Online resets the backoff and connects at once. */
+  setOnline(online: boolean): void {
+    this.reportedOffline = !online;
+    if (!online) {
+      if (this.state.kind !== 'signed-out') this.goOffline();
+      return;
+    }
+    this.attempt = 0;
+    if (this.wanted && (this.state.kind === 'offline' || this.state.kind === 'backoff' || this.state.kind === 'idle')) {
+      this.connectNow();
+    }
+  }
+
+  /** The engine says whether every watched dashboard is caught up. */
+  setCaughtUp(caughtUp: boolean): void {
+    const s = this.state;
+    if (caughtUp && s.kind === 'open') {
+      this.lastSyncedAt = this.d.now();
+      this.set({ kind: 'caught-up', since: s.since, lastSyncedAt: this.lastSyncedAt });
+    } else if (caughtUp && s.kind === 'caught-up') {
+      this.lastSyncedAt = this.d.now();
+      this.set({ ...s, lastSyncedAt: this.lastSyncedAt });
+    } else if (!caughtUp && s.kind === 'caught-up') {
+      this.set({ kind: 'open', since: s.since });
+    }
+  }
+
+  /** Sends a frame if the socket is welcomed; false otherwise (the caller falls back to HTTP or waits). */
+  send(frame: ClientFrame): boolean {
+    if (!this.isOpen || !this.socket) return false;
+    try {
+      this.socket.send(JSON.stringify(frame));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private offlineNow(): boolean {
+    return this.reportedOffline || !this.d.isOnline();
+  }
+
+  private goOffline(): void {
+    this.drop('offline');
+    this.set({ kind: 'offline', lastSyncedAt: this.lastSyncedAt });
+    if (!this.reportedOffline) this.schedule(() => this.pollOnline(), this.onlinePollMs);
+  }
+
+  private pollOnline(): void {
+    if (this.state.kind !== 'offline') return;
+    if (this.offlineNow()) {
+      this.schedule(() => this.pollOnline(), this.onlinePollMs);
+      return;
+    }
+    this.attempt = 0;
+    if (this.wanted) this.connectNow();
+  }
+
+  private connectNow(): void {
+    this.drop('reconnecting');
+    if (this.offlineNow()) {
+      this.goOffline();
+      return;
+    }
+    this.attempt += 1;
+    const gen = ++this.generation;
+    this.set({ kind: 'connecting', attempt: this.attempt });
+    let socket: SocketLike;
+    try {
+      socket = this.d.openSocket();
+    } catch (e) {
+      this.failed(gen, `cannot open a socket: ${(e as Error).message}`, false);
+      return;
+    }
+    this.socket = socket;
+    let welcomed = false;
+    socket.onopen = () => {
+      if (gen !== this.generation) return;
+      this.lastFrameAt = this.d.now();
+      socket.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, clientId: this.opts.clientId }));
+    };
+    socket.onmessage = (ev) => {
+      if (gen !== this.generation) return;
+      this.lastFrameAt = this.d.now();
+      let json: unknown;
+      try {
+        json = JSON.parse(String(ev.data));
+      } catch {
+        this.d.onBadFrame?.('frame is not JSON');
+        return;
+      }
+      const parsed = parse(ServerFrameSchema, json);
+      if (!parsed.ok) {
+        this.d.onBadFrame?.(parsed.message);
+        return;
+      }
+      const frame = parsed.value;
+      if (frame.type === 'welcome') {
+        welcomed = true;
+        this.attempt = 0;
+        this.set({ kind: 'open', since: this.d.now() });
+        this.schedule(() => this.tick(gen), this.pingMs);
+        this.d.onWelcome(frame);
+        return;
+      }
+      if (frame.type === 'error' && frame.code === 'unsupported-protocol') {
+        this.failed(gen, `server refused protocol ${PROTOCOL_VERSION}: ${frame.message}`, false);
+        return;
+      }
+      this.d.onFrame(frame);
+    };
+    socket.onerror = () => {
+      /* onclose follows and carries the decision */
+    };
+    socket.onclose = (ev) => {
+      if (gen !== this.generation) return;
+      const reason = `socket closed (${ev.code}${ev.reason ? ` ${ev.reason}` : ''})`;
+      // Closed before welcome, or by policy (logout elsewhere): find out whether the session is gone.
+      this.failed(gen, reason, !welcomed || ev.code === 1008);
+    };
+    this.schedule(() => {
+      if (gen === this.generation && !welcomed) this.failed(gen, 'no welcome in time', true);
+    }, this.connectTimeoutMs);
+  }
+
+  /** Heartbeat: ping, and declare the socket dead after `silenceMs` without any frame. */
+  private tick(gen: number): void {
+    if (gen !== this.generation || !this.isOpen) return;
+    if (this.offlineNow()) {
+      this.goOffline();
+      return;
+    }
+    if (this.d.now() - this.lastFrameAt >= this.silenceMs) {
+      this.failed(gen, 'no answer from the server', false);
+      return;
+    }
+    this.send({ type: 'ping', t: this.d.now() });
+    this.schedule(() => this.tick(gen), this.pingMs);
+  }
+
+  private failed(gen: number, reason: string, askAuth: boolean): void {
+    if (gen !== this.generation) return;
+    this.drop(reason);
+    if (this.offlineNow()) {
+      this.goOffline();
+      return;
+    }
+    const idle = this.generation; // no socket of this generation exists; a new attempt bumps it
+    const retryAt = this.d.now() + backoffDelay(this.attempt, () => this.d.random());
+    this.set({ kind: 'backoff', attempt: this.attempt, retryAt, lastError: reason, lastSyncedAt: this.lastSyncedAt });
+    this.schedule(() => {
+      if (idle === this.generation && this.state.kind === 'backoff' && this.wanted) this.connectNow();
+    }, retryAt - this.d.now());
+    if (askAuth) {
+      void this.d.checkAuth().then((answer) => {
+        // Only if nothing else happened meanwhile (a new attempt, offline, a new identity).
+        if (answer === 'unauthorized' && idle === this.generation && this.state.kind === 'backoff') this.signOut();
+      });
+    }
+  }
+
+  /** Forgets the current socket (its late events are ignored) and closes it without waiting. */
+  private drop(reason: string): void {
+    this.clearTimer();
+    const s = this.socket;
+    this.socket = null;
+    this.generation++;
+    if (!s) return;
+    s.onopen = s.onmessage = s.onclose = s.onerror = null;
+    try {
+      s.close(1000, reason.slice(0, 100));
+    } catch {
+      /* already closed */
+    }
+    this.d.onDown(reason);
+  }
+
+  private schedule(fn: () => void, ms: number): void {
+    this.clearTimer();
+    this.timer = this.d.setTimer(fn, Math.max(0, ms));
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== null) this.d.clearTimer(this.timer);
+    this.timer = null;
+  }
+
+  private set(state: ConnectionState): void {
+    this.state = state;
+    this.d.onState(state);
+  }
+}

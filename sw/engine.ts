@@ -1,0 +1,604 @@
+/**
+ * The sync engine: one per service worker instance. It owns the connection, drains the outbox (socket, or
+ * HTTP when the socket is down or no tab is open), applies the server's changes to the replica, settles
+ * push results and answers the tabs' commands. Everything it knows is restored from IndexedDB at start,
+ * so a stopped and restarted SW carries on where it was (nothing lives only in memory but the socket).
+ *
+ * Invariants:
+ * - One push in flight at a time, in outbox order (outbox.ts `selectBatch`): a client's mutations reach
+ *   the server in order over either transport.
+ * - Server frames are handled one after another (a promise chain): the changes the server sends before a
+ *   `push-result` are committed to the replica before that result settles the outbox.
+ * - Only the signed-in user's entries are drained or broadcast.
+ * - Every broadcast describes something already committed to IndexedDB.
+ */
+import {
+  newItemId,
+  newMutationId,
+  newWidgetId,
+  type ActivityEntry,
+  type ClientId,
+  type ConflictPolicy,
+  type ConnectionState,
+  type DashboardId,
+  type Mutation,
+  type MutationResult,
+  type OutboxEntry,
+  type Reply,
+  type ServerFrame,
+  type TabCommand,
+  type User,
+  type UserId,
+  type Widget,
+} from '../protocol/index.ts';
+import { backoffDelay } from './backoff.ts';
+import { Broadcaster, type ChannelLike } from './broadcaster.ts';
+import { Connection, type SocketLike, type TimerId } from './connection.ts';
+import { isQuotaError } from './db.ts';
+import { pullOverHttp, pushOverHttp, type FetchLike } from './http.ts';
+import { MAX_BATCH, entriesOfWidget, planSettle, planTransientFailure, selectBatch, type ResolvePlan } from './outbox.ts';
+import { planResolve } from './resolve.ts';
+import type { ReplicaUpdate, SwStore } from './store.ts';
+
+export interface EngineEnv {
+  store: SwStore;
+  channel: ChannelLike;
+  fetch: FetchLike;
+  openSocket(): SocketLike;
+  now(): number;
+  random(): number;
+  setTimer(fn: () => void, ms: number): TimerId;
+  clearTimer(id: TimerId): void;
+  /** `navigator.onLine` of the SW. */
+  isOnline(): boolean;
+  /** Is any window of the app open (then the engine keeps a socket)? */
+  hasWindowClient(): Promise<boolean>;
+  /** Registers Background Sync for the outbox; may fail (no API, no window client): best effort. */
+  registerSync(): Promise<void>;
+  log?(message: string, extra?: unknown): void;
+  pingMs?: number;
+  /** How long a socket push may wait for its result before it counts as failed. */
+  pushTimeoutMs?: number;
+}
+
+type PushOutcome = { ok: true; results: MutationResult[] } | { ok: false; unauthorized: boolean; error: string };
+
+export class Engine {
+  readonly broadcaster: Broadcaster;
+  readonly ready: Promise<void>;
+  private conn!: Connection;
+  private clientId!: ClientId;
+  private user: User | null = null;
+  private policy: ConflictPolicy = 'manual';
+  private watched: DashboardId[] = [];
+  private epoch: string | null = null;
+  /** Subscriptions of the current socket: dashboard -> caught up? */
+  private subs = new Map<DashboardId, boolean>();
+  private frames: Promise<void> = Promise.resolve();
+  private inflight: { requestId: string; done: (o: PushOutcome) => void } | null = null;
+  private draining: Promise<void> | null = null;
+  private drainAgain = false;
+  private pushFailures = 0;
+  private batchLimit = MAX_BATCH;
+  private retryTimer: TimerId | null = null;
+  private requestN = 0;
+
+  constructor(
+    private readonly env: EngineEnv,
+    swInstance: string,
+  ) {
+    this.broadcaster = new Broadcaster(env.channel, swInstance);
+    this.ready = this.restore();
+  }
+
+  private log(message: string, extra?: unknown): void {
+    this.env.log?.(message, extra);
+  }
+
+  private async restore(): Promise<void> {
+    const r = await this.env.store.restore();
+    this.clientId = r.clientId;
+    this.user = r.identity;
+    this.policy = r.policy;
+    this.watched = r.watched;
+    this.conn = new Connection(
+      {
+        openSocket: () => this.env.openSocket(),
+        now: () => this.env.now(),
+        random: () => this.env.random(),
+        setTimer: (fn, ms) => this.env.setTimer(fn, ms),
+        clearTimer: (id) => this.env.clearTimer(id),
+        isOnline: () => this.env.isOnline(),
+        checkAuth: () => this.checkAuth(),
+        onState: (s) => this.onState(s),
+        onWelcome: (f) => this.enqueueFrame(() => this.onWelcome(f)),
+        onFrame: (f) => this.enqueueFrame(() => this.onFrame(f)),
+        onDown: (reason) => this.onDown(reason),
+        onBadFrame: (m) => this.log('bad frame from server', m),
+      },
+      { clientId: this.clientId, pingMs: this.env.pingMs },
+    );
+    if (!this.user) this.conn.signOut();
+  }
+
+  /** Called on every SW start: reconnect if a tab is open, drain what can be drained. */
+  async wake(): Promise<void> {
+    await this.ready;
+    if (this.user && (await this.env.hasWindowClient())) this.conn.start();
+    void this.drain();
+  }
+
+  get connection(): ConnectionState {
+    return this.conn.current;
+  }
+
+  // ---- Tab commands ----------------------------------------------------------------------------------------
+
+  /** Handles one validated command; `reply` is called exactly once for commands with a `requestId`. */
+  async command(cmd: TabCommand, reply: (r: Reply) => void): Promise<void> {
+    await this.ready;
+    const answer = (ok: boolean, data?: unknown, error?: string) => {
+      if ('requestId' in cmd) reply({ type: 'reply', requestId: cmd.requestId, ok, ...(error ? { error } : {}), ...(data !== undefined ? { data } : {}) });
+    };
+    try {
+      await this.run(cmd, answer);
+    } catch (e) {
+      const message = isQuotaError(e) ? `quota: ${(e as Error).message}` : (e as Error).message || String(e);
+      this.log('command failed', { type: cmd.type, message });
+      answer(false, undefined, message);
+    }
+  }
+
+  private async run(cmd: TabCommand, answer: (ok: boolean, data?: unknown, error?: string) => void): Promise<void> {
+    switch (cmd.type) {
+      case 'keepalive':
+        if (this.user) this.conn.start();
+        return;
+      case 'network':
+        this.conn.setOnline(cmd.online);
+        if (cmd.online) await this.retryNow();
+        return;
+      case 'visible':
+        if (this.user) this.conn.start();
+        void this.drain();
+        return;
+      case 'identity':
+        await this.adopt(cmd.user);
+        answer(true, this.stateData());
+        return;
+      case 'watch': {
+        if (!this.user) return;
+        const fresh = cmd.dashboardIds.filter((d) => !this.watched.includes(d));
+        this.watched = await this.env.store.addWatched(cmd.dashboardIds);
+        if (fresh.length && this.conn.isOpen) await this.subscribe(fresh);
+        return;
+      }
+      case 'mutate':
+        await this.mutate(cmd.mutation, answer);
+        return;
+      case 'retry':
+        await this.retryNow();
+        answer(true);
+        return;
+      case 'discard': {
+        if (!this.user) return answer(false, undefined, 'not signed in');
+        const gone = await this.env.store.discard(this.user.id, cmd.mutationId);
+        await this.broadcastOutbox();
+        answer(gone !== null, undefined, gone ? undefined : 'no such pending change');
+        void this.drain(); // entries held behind it may go now
+        return;
+      }
+      case 'resolve':
+        await this.resolve(cmd, answer);
+        return;
+      case 'set-policy':
+        await this.env.store.setPolicy(cmd.policy);
+        this.policy = cmd.policy;
+        answer(true);
+        return;
+      case 'sign-out': {
+        if (!this.user) return answer(true, { pending: 0 });
+        const pending = await this.env.store.signOut(this.user.id, cmd.discard);
+        this.user = null;
+        this.conn.signOut();
+        this.broadcaster.post({ type: 'identity', user: null });
+        this.broadcaster.post({ type: 'outbox', entries: [] });
+        answer(true, { pending });
+        return;
+      }
+      case 'get-state':
+        answer(true, this.stateData());
+        return;
+      case 'SKIP_WAITING':
+        return; // handled by the SW entry (it owns `self`)
+    }
+  }
+
+  private stateData() {
+    return {
+      connection: this.conn.current,
+      clientId: this.clientId,
+      user: this.user,
+      swInstance: this.broadcaster.swInstance,
+      seq: this.broadcaster.seq,
+    };
+  }
+
+  private async adopt(user: User | null): Promise<void> {
+    const changed = user?.id !== this.user?.id;
+    await this.env.store.setIdentity(user);
+    if (changed && user) this.watched = [];
+    this.user = user;
+    this.broadcaster.post({ type: 'identity', user });
+    if (!user) {
+      this.conn.signOut();
+      return;
+    }
+    // A new session cookie: a socket opened with the old one belongs to the old session.
+    if (changed || this.conn.current.kind === 'signed-out') this.conn.stop();
+    this.conn.start();
+    await this.broadcastOutbox();
+    void this.drain();
+  }
+
+  private async mutate(m: Mutation, answer: (ok: boolean, data?: unknown, error?: string) => void): Promise<void> {
+    if (!this.user) return answer(false, undefined, 'not signed in');
+    if (m.clientId !== this.clientId) return answer(false, undefined, `mutation is from client ${m.clientId}, not ${this.clientId}`);
+    const { entry, outbox } = await this.env.store.append(this.user.id, m);
+    const outboxSeq = this.broadcaster.post({ type: 'outbox', entries: outbox });
+    answer(true, { entry, outboxSeq, swInstance: this.broadcaster.swInstance });
+    if (!this.conn.isOpen) void this.env.registerSync().catch(() => {});
+    void this.drain();
+  }
+
+  private async resolve(cmd: Extract<TabCommand, { type: 'resolve' }>, answer: (ok: boolean, data?: unknown, error?: string) => void) {
+    if (!this.user) return answer(false, undefined, 'not signed in');
+    const entries = entriesOfWidget(await this.env.store.outbox(this.user.id), cmd.dashboardId, cmd.widgetId);
+    const server = await this.latestServer(entries, cmd.dashboardId, cmd.widgetId);
+    const plan = planResolve(entries, cmd.resolution, server, this.ids());
+    if ('error' in plan) return answer(false, undefined, plan.error);
+    const title = entries[0]?.base?.title ?? server?.title ?? 'a widget';
+    const what = { theirs: 'kept the other change', mine: 'sent your change again', restore: 'restored it as a new widget' }[
+      cmd.resolution.keep
+    ];
+    const activity: ActivityEntry = {
+      at: this.env.now(),
+      dashboardId: cmd.dashboardId,
+      widgetId: cmd.widgetId,
+      kind: 'resolved',
+      message: `Conflict on "${title}": ${what}`,
+    };
+    await this.env.store.commit({ remove: plan.remove, put: plan.put, activity: [{ userId: this.user.id, entry: activity }] });
+    await this.broadcastOutbox();
+    this.broadcaster.post({ type: 'activity', entry: activity });
+    answer(true);
+    void this.drain();
+  }
+
+  /** The newest server state known for a widget: the parked conflict's snapshot or the replica. */
+  private async latestServer(entries: OutboxEntry[], dashboardId: DashboardId, widgetId: Widget['id']): Promise<Widget | null> {
+    const parked = entries.filter((e) => e.conflict).at(-1)?.conflict;
+    const replica = await this.env.store.replicaWidget(dashboardId, widgetId);
+    if (parked?.server === null) return null;
+    const candidates = [parked?.server, replica].filter((w): w is Widget => !!w);
+    return candidates.sort((a, b) => b.version - a.version)[0] ?? null;
+  }
+
+  private ids() {
+    return { now: this.env.now(), clientId: this.clientId, newMutationId: () => newMutationId(this.env.now()), newWidgetId, newItemId };
+  }
+
+  // ---- Connection events ------------------------------------------------------------------------------------
+
+  private onState(s: ConnectionState): void {
+    this.broadcaster.post({ type: 'status', connection: s, clientId: this.clientId });
+  }
+
+  private async checkAuth(): Promise<'ok' | 'unauthorized' | 'unknown'> {
+    try {
+      const r = await this.env.fetch('/api/me', { credentials: 'same-origin' });
+      if (r.status === 401) {
+        await this.sessionLost();
+        return 'unauthorized';
+      }
+      return r.ok ? 'ok' : 'unknown';
+    } catch {
+      return 'unknown';
+    }
+  }
+
+  /** A 401: sync pauses and the person is asked to sign in again; every queued mutation stays. */
+  private async sessionLost(): Promise<void> {
+    if (!this.user) return;
+    this.log('session expired; keeping the outbox');
+    this.user = null;
+    await this.env.store.setIdentity(null);
+    this.conn.signOut();
+    this.broadcaster.post({ type: 'identity', user: null });
+  }
+
+  private enqueueFrame(fn: () => Promise<void>): void {
+    this.frames = this.frames.then(fn).catch((e) => this.log('frame handling failed', String(e)));
+  }
+
+  private async onWelcome(f: Extract<ServerFrame, { type: 'welcome' }>): Promise<void> {
+    this.epoch = f.epoch;
+    if (this.user && f.user.id !== this.user.id) await this.adoptQuietly(f.user);
+    this.subs.clear();
+    await this.subscribe(this.watched);
+    this.updateCaughtUp();
+    void this.drain();
+  }
+
+  /** The session cookie says another user than the cached identity: the cookie is the truth. */
+  private async adoptQuietly(user: User): Promise<void> {
+    await this.env.store.setIdentity(user);
+    this.user = user;
+    this.watched = [];
+    this.broadcaster.post({ type: 'identity', user });
+    await this.broadcastOutbox();
+  }
+
+  private async subscribe(ids: DashboardId[]): Promise<void> {
+    const cursors = await this.env.store.cursors(ids);
+    for (const d of ids) {
+      const c = cursors.get(d);
+      if (this.conn.send({ type: 'subscribe', dashboardId: d, cursor: c?.cursor ?? 0, epoch: c?.epoch ?? null })) {
+        this.subs.set(d, false);
+      }
+    }
+    this.updateCaughtUp();
+  }
+
+  private updateCaughtUp(): void {
+    this.conn.setCaughtUp([...this.subs.values()].every(Boolean));
+  }
+
+  private async onFrame(f: ServerFrame): Promise<void> {
+    switch (f.type) {
+      case 'changes':
+        await this.commitReplica([{ dashboardId: f.dashboardId, kind: 'changes', changes: f.changes, seq: null, epoch: this.epoch }]);
+        return;
+      case 'caught-up':
+        await this.commitReplica([{ dashboardId: f.dashboardId, kind: 'changes', changes: [], seq: f.seq, epoch: this.epoch }]);
+        this.subs.set(f.dashboardId, true);
+        this.updateCaughtUp();
+        return;
+      case 'reset':
+        this.epoch = f.epoch;
+        await this.commitReplica([{ dashboardId: f.dashboardId, kind: 'reset', epoch: f.epoch, seq: f.seq, widgets: f.widgets }]);
+        this.subs.set(f.dashboardId, true);
+        this.updateCaughtUp();
+        return;
+      case 'push-result':
+        if (this.inflight?.requestId === f.requestId) this.inflight.done({ ok: true, results: f.results });
+        return;
+      case 'error':
+        if (f.requestId && this.inflight?.requestId === f.requestId) {
+          if (f.code === 'too-large') this.batchLimit = Math.max(1, Math.floor(this.batchLimit / 2));
+          this.inflight.done({ ok: false, unauthorized: false, error: `${f.code}: ${f.message}` });
+        } else {
+          this.log('server error frame', f);
+        }
+        return;
+      case 'notice':
+      case 'pong':
+      case 'welcome':
+        return;
+    }
+  }
+
+  private onDown(reason: string): void {
+    this.subs.clear();
+    if (reason.includes('1009')) this.batchLimit = Math.max(1, Math.floor(this.batchLimit / 2));
+    this.inflight?.done({ ok: false, unauthorized: false, error: reason });
+  }
+
+  private async commitReplica(updates: ReplicaUpdate[], extra: Parameters<SwStore['commit']>[0] = {}): Promise<void> {
+    await this.env.store.commit({ ...extra, replica: updates });
+    this.announceReplica(updates);
+  }
+
+  private announceReplica(updates: ReplicaUpdate[]): void {
+    for (const u of updates) {
+      if (u.kind === 'reset') {
+        this.broadcaster.post({ type: 'replica', dashboardId: u.dashboardId, changes: [], reset: true, cursor: u.seq });
+      } else if (u.changes.length || u.seq !== null) {
+        const cursor = Math.max(u.seq ?? 0, ...u.changes.map((c) => c.seq));
+        this.broadcaster.post({ type: 'replica', dashboardId: u.dashboardId, changes: u.changes, reset: false, cursor });
+      }
+    }
+  }
+
+  // ---- Draining the outbox ----------------------------------------------------------------------------------
+
+  /** The browser is back online, a person pressed retry, or a sync event came: retry everything now. */
+  async retryNow(): Promise<void> {
+    this.pushFailures = 0;
+    this.batchLimit = MAX_BATCH;
+    if (this.user) {
+      const entries = await this.env.store.outbox(this.user.id);
+      const due = entries.filter((e) => e.state === 'failed' && e.nextAttemptAt > this.env.now());
+      if (due.length) await this.env.store.setState(due.map((e) => ({ ...e, nextAttemptAt: 0 })));
+      if (this.conn.current.kind === 'backoff' || this.conn.current.kind === 'offline') this.conn.setOnline(true);
+    }
+    await this.drain();
+  }
+
+  /** Sends what can be sent until nothing is left or sending fails. Concurrent calls join the running one. */
+  drain(): Promise<void> {
+    if (this.draining) {
+      this.drainAgain = true;
+      return this.draining;
+    }
+    this.draining = (async () => {
+      try {
+        do {
+          this.drainAgain = false;
+          await this.drainOnce();
+        } while (this.drainAgain);
+      } catch (e) {
+        this.log('drain failed', String(e));
+      } finally {
+        this.draining = null;
+      }
+    })();
+    return this.draining;
+  }
+
+  /** Which way a push can go now, or null to wait (connecting: the welcome drains; offline). */
+  private transport(): 'socket' | 'http' | null {
+    if (this.conn.isOpen) return 'socket';
+    const s = this.conn.current.kind;
+    if (s === 'offline' || s === 'signed-out' || !this.env.isOnline()) return null;
+    if (s === 'connecting') return null;
+    return 'http'; // backoff (the socket fails, HTTP may not) or idle (no tab: Background Sync, SW start)
+  }
+
+  private async drainOnce(): Promise<void> {
+    const user = this.user;
+    if (!user) return;
+    const via = this.transport();
+    if (!via) return;
+    const entries = await this.env.store.outbox(user.id);
+    const { batch, nextDueAt } = selectBatch(entries, this.env.now(), this.batchLimit);
+    this.scheduleRetry(nextDueAt);
+    if (batch.length === 0) return;
+    await this.env.store.setState(batch.map((e) => ({ ...e, state: 'sending' })));
+    await this.broadcastOutbox();
+    const outcome = via === 'socket' ? await this.pushSocket(batch) : await this.pushHttp(batch);
+    if (this.user?.id !== user.id) {
+      // Signed out (or another user) while the push was out: leave the entries for their owner.
+      await this.env.store.setState(batch.map((e) => ({ ...e, state: 'queued' })));
+      return;
+    }
+    if (outcome.ok) {
+      this.pushFailures = 0;
+      this.batchLimit = MAX_BATCH;
+      await this.settle(user.id, entries, batch, outcome.results);
+      this.drainAgain = true;
+      return;
+    }
+    if (outcome.unauthorized) {
+      await this.env.store.setState(batch.map((e) => ({ ...e, state: 'queued' })));
+      await this.sessionLost();
+      return;
+    }
+    this.pushFailures += 1;
+    const delay = backoffDelay(this.pushFailures, () => this.env.random());
+    await this.env.store.setState(planTransientFailure(batch, this.env.now(), delay, outcome.error));
+    await this.broadcastOutbox();
+    this.scheduleRetry(this.env.now() + delay);
+    void this.env.registerSync().catch(() => {});
+  }
+
+  private pushSocket(batch: OutboxEntry[]): Promise<PushOutcome> {
+    const requestId = `r${this.broadcaster.swInstance}-${++this.requestN}`;
+    return new Promise<PushOutcome>((resolve) => {
+      const timer = this.env.setTimer(() => finish({ ok: false, unauthorized: false, error: 'no push result in time' }), this.env.pushTimeoutMs ?? 30_000);
+      const finish = (o: PushOutcome) => {
+        if (this.inflight?.requestId === requestId) this.inflight = null;
+        this.env.clearTimer(timer);
+        resolve(o);
+      };
+      this.inflight = { requestId, done: finish };
+      if (!this.conn.send({ type: 'push', requestId, mutations: batch.map((e) => e.mutation) })) {
+        finish({ ok: false, unauthorized: false, error: 'socket closed before the push' });
+      }
+    });
+  }
+
+  private async pushHttp(batch: OutboxEntry[]): Promise<PushOutcome> {
+    const r = await pushOverHttp(this.env.fetch, this.clientId, batch.map((e) => e.mutation));
+    return r.ok ? { ok: true, results: r.value } : r;
+  }
+
+  /**
+   * Applies a push's results in one transaction, after making sure the replica holds the changes of the
+   * applied mutations (pulling over HTTP any dashboard whose replica is behind), so they leave the outbox
+   * without a flicker.
+   */
+  private async settle(userId: UserId, entries: OutboxEntry[], batch: OutboxEntry[], results: MutationResult[]): Promise<void> {
+    const plan = planSettle(batch, results, {
+      now: this.env.now(),
+      policy: this.policy,
+      resolveLocal: (parked, server) => this.resolveLocal(entries, parked, server),
+    });
+    const needed = new Map<DashboardId, number>();
+    const batchIds = new Set(batch.map((e) => e.mutation.id));
+    for (const r of results) {
+      if (r.status !== 'applied') continue;
+      const e = batch.find((b) => b.mutation.id === r.id);
+      if (e) needed.set(e.mutation.dashboardId, Math.max(needed.get(e.mutation.dashboardId) ?? 0, r.seq));
+    }
+    const cursors = await this.env.store.cursors([...needed.keys()]);
+    const pulls: ReplicaUpdate[] = [];
+    for (const [d, seq] of needed) {
+      const c = cursors.get(d);
+      if (!c || c.cursor >= seq) continue; // no replica of it here, or it already has the change
+      const pulled = await pullOverHttp(this.env.fetch, d, c);
+      if (pulled.ok) pulls.push(...pulled.value);
+    }
+    await this.env.store.commit({
+      replica: pulls,
+      remove: plan.remove,
+      update: plan.put.filter((e) => batchIds.has(e.mutation.id)),
+      put: plan.put.filter((e) => !batchIds.has(e.mutation.id)),
+      activity: plan.activity.map((entry) => ({ userId, entry })),
+    });
+    this.announceReplica(pulls);
+    await this.broadcastOutbox();
+    for (const entry of plan.activity) this.broadcaster.post({ type: 'activity', entry });
+  }
+
+  private resolveLocal(entries: OutboxEntry[], parked: OutboxEntry, server: Widget | null): ResolvePlan {
+    const others = entriesOfWidget(entries, parked.mutation.dashboardId, parked.mutation.args.widgetId).map((e) =>
+      e.mutation.id === parked.mutation.id ? parked : e.state === 'conflict' ? { ...e, state: 'queued' as const } : e,
+    );
+    const plan = planResolve(others, server ? { keep: 'mine' } : { keep: 'restore' }, server, this.ids());
+    return 'error' in plan ? { remove: [], put: [parked] } : plan;
+  }
+
+  private scheduleRetry(at: number | null): void {
+    if (this.retryTimer !== null) this.env.clearTimer(this.retryTimer);
+    this.retryTimer = null;
+    if (at === null) return;
+    this.retryTimer = this.env.setTimer(() => {
+      this.retryTimer = null;
+      void this.drain();
+    }, Math.max(0, at - this.env.now()));
+  }
+
+  async broadcastOutbox(): Promise<number> {
+    const entries = this.user ? await this.env.store.outbox(this.user.id) : [];
+    return this.broadcaster.post({ type: 'outbox', entries });
+  }
+
+  // ---- Background events ------------------------------------------------------------------------------------
+
+  /**
+   * Background Sync (`fieldboard-outbox`): drain over whatever works, then throw if anything sendable is
+   * left so the browser schedules another attempt.
+   */
+  async syncEvent(): Promise<void> {
+    await this.ready;
+    if (!this.user) return;
+    await this.retryNow();
+    const left = (await this.env.store.outbox(this.user.id)).filter((e) => e.state !== 'conflict');
+    if (left.length && this.user) throw new Error(`${left.length} mutations not yet synced`);
+  }
+
+  /** Periodic Background Sync (`fieldboard-refresh`): pull every watched dashboard over HTTP. */
+  async refresh(): Promise<void> {
+    await this.ready;
+    if (!this.user) return;
+    const cursors = await this.env.store.cursors(this.watched);
+    for (const d of this.watched) {
+      const c = cursors.get(d) ?? { cursor: 0, epoch: null };
+      const pulled = await pullOverHttp(this.env.fetch, d, c);
+      if (pulled.ok) await this.commitReplica(pulled.value);
+      else if (pulled.unauthorized) return this.sessionLost();
+    }
+    await this.drain();
+  }
+}

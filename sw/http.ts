@@ -1,0 +1,85 @@
+/**
+ * The HTTP fallbacks of the socket: `POST /api/push` (no socket, Background Sync, no tab open) and
+ * `GET /api/pull` (periodic refresh, and catching the replica up before applied mutations leave the
+ * outbox). Expected failures are values: the caller decides between retry (transient) and sign-out (401).
+ */
+import {
+  LIMITS,
+  PullResponseSchema,
+  PushResponseSchema,
+  parse,
+  type ClientId,
+  type DashboardId,
+  type Mutation,
+  type MutationResult,
+} from '../protocol/index.ts';
+import type { ReplicaUpdate } from './store.ts';
+
+export type FetchLike = (path: string, init?: RequestInit) => Promise<Response>;
+
+export type HttpOutcome<T> = { ok: true; value: T } | { ok: false; unauthorized: boolean; error: string };
+
+const failure = (error: string, unauthorized = false) => ({ ok: false as const, unauthorized, error });
+
+export async function pushOverHttp(
+  fetcher: FetchLike,
+  clientId: ClientId,
+  mutations: Mutation[],
+): Promise<HttpOutcome<MutationResult[]>> {
+  let r: Response;
+  try {
+    r = await fetcher('/api/push', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ clientId, mutations }),
+      credentials: 'same-origin',
+    });
+  } catch (e) {
+    return failure(`network: ${(e as Error).message}`);
+  }
+  if (r.status === 401) return failure('session expired', true);
+  if (!r.ok) return failure(`HTTP ${r.status} on push`);
+  const body = parse(PushResponseSchema, await r.json().catch(() => null));
+  if (!body.ok) return failure(`bad push answer: ${body.message}`);
+  return { ok: true, value: body.value.results };
+}
+
+/**
+ * Pulls a dashboard from `cursor` until the head, as replica updates to commit in one transaction (a reset
+ * first when the server says the cursor means nothing there).
+ */
+export async function pullOverHttp(
+  fetcher: FetchLike,
+  dashboardId: DashboardId,
+  from: { cursor: number; epoch: string | null },
+  maxPages = 20,
+): Promise<HttpOutcome<ReplicaUpdate[]>> {
+  const updates: ReplicaUpdate[] = [];
+  let { cursor, epoch } = from;
+  for (let page = 0; page < maxPages; page++) {
+    const q = new URLSearchParams({ dashboardId, cursor: String(cursor), limit: String(LIMITS.maxPullLimit) });
+    if (epoch !== null) q.set('epoch', epoch);
+    let r: Response;
+    try {
+      r = await fetcher(`/api/pull?${q}`, { credentials: 'same-origin' });
+    } catch (e) {
+      return failure(`network: ${(e as Error).message}`);
+    }
+    if (r.status === 401) return failure('session expired', true);
+    if (!r.ok) return failure(`HTTP ${r.status} on pull`);
+    const body = parse(PullResponseSchema, await r.json().catch(() => null));
+    if (!body.ok) return failure(`bad pull answer: ${body.message}`);
+    const v = body.value;
+    if ('reset' in v) {
+      updates.push({ dashboardId, kind: 'reset', ...v.reset });
+      cursor = v.reset.seq;
+      epoch = v.reset.epoch;
+      continue; // a reset carries the head: one more page confirms nothing is left
+    }
+    updates.push({ dashboardId, kind: 'changes', changes: v.changes, seq: v.seq, epoch: v.epoch });
+    cursor = v.seq;
+    epoch = v.epoch;
+    if (!v.more) break;
+  }
+  return { ok: true, value: updates };
+}

@@ -1,0 +1,239 @@
+/**
+ * Outbox rules as pure functions over entries: what to append (coalescing), what to send next (per-widget
+ * ordering), and what a push's results do to the outbox (settle). The store (outbox-store.ts) runs them
+ * inside IndexedDB transactions; tests run them on plain arrays.
+ *
+ * Invariants:
+ * - One client's mutations reach the server in outbox `order`; per widget this is strict: a widget with an
+ *   earlier entry parked in `conflict`, waiting after a `failed` attempt, or in flight holds every later
+ *   entry of that widget. Other widgets keep syncing (a poison mutation never stalls the outbox).
+ * - Only entries never sent (`queued`, 0 attempts) coalesce: a sent one may already be applied under its id.
+ * - A mutation leaves the outbox only as applied (its change is in the replica), rejected (rolled back and
+ *   told), discarded or resolved by a person or the policy (recorded in the activity list).
+ */
+import {
+  type ActivityEntry,
+  type ConflictPolicy,
+  type DashboardId,
+  type Mutation,
+  type MutationId,
+  type MutationResult,
+  type OutboxEntry,
+  type UserId,
+  type Widget,
+  type WidgetId,
+} from '../protocol/index.ts';
+
+export const MAX_BATCH = 500;
+
+export const widgetKey = (m: Pick<Mutation, 'dashboardId' | 'args'>) => `${m.dashboardId} ${m.args.widgetId}`;
+
+const sameKeys = (a: object, b: object) => {
+  const ka = Object.keys(a).sort();
+  const kb = Object.keys(b).sort();
+  return ka.length === kb.length && ka.every((k, i) => k === kb[i]);
+};
+
+/**
+ * The entry `incoming` may replace: the widget's last entry (no other entry of that widget after it) when
+ * both are `widget.set` of the same fields, or `checklist.set` of the same item and fields, by the same user,
+ * and the old one was never sent. `widgetEntries` are the widget's entries in outbox order.
+ */
+export function coalesceTarget(widgetEntries: OutboxEntry[], incoming: Mutation, userId: UserId): OutboxEntry | null {
+  const last = widgetEntries.at(-1);
+  if (!last || last.userId !== userId || last.state !== 'queued' || last.attempts > 0) return null;
+  const m = last.mutation;
+  if (m.clientId !== incoming.clientId) return null;
+  if (m.name === 'widget.set' && incoming.name === 'widget.set') {
+    return sameKeys(m.args.patch, incoming.args.patch) ? last : null;
+  }
+  if (m.name === 'checklist.set' && incoming.name === 'checklist.set') {
+    return m.args.itemId === incoming.args.itemId && sameKeys(m.args.patch, incoming.args.patch) ? last : null;
+  }
+  return null;
+}
+
+export interface AppendPlan {
+  put: OutboxEntry;
+  /** The coalesced entry that `put` replaces (deleted in the same transaction). */
+  replaces: MutationId | null;
+}
+
+/**
+ * What appending `mutation` writes. A coalesced mutation takes the place (order) of the one it replaces
+ * and keeps the older `baseVersion`: the earlier edit was made on that version, so a conflict it would have
+ * had must not be hidden by merging.
+ */
+export function planAppend(args: {
+  widgetEntries: OutboxEntry[];
+  mutation: Mutation;
+  userId: UserId;
+  order: number;
+  base: Widget | null;
+}): AppendPlan {
+  const target = coalesceTarget(args.widgetEntries, args.mutation, args.userId);
+  if (target) {
+    const mutation = { ...args.mutation, baseVersion: Math.min(target.mutation.baseVersion, args.mutation.baseVersion) };
+    return {
+      put: { ...target, mutation, base: target.base ?? args.base },
+      replaces: target.mutation.id === mutation.id ? null : target.mutation.id,
+    };
+  }
+  const entry: OutboxEntry = {
+    mutation: args.mutation,
+    userId: args.userId,
+    state: 'queued',
+    order: args.order,
+    attempts: 0,
+    nextAttemptAt: 0,
+    lastError: null,
+  };
+  if (args.mutation.name !== 'widget.create' && args.base) entry.base = args.base;
+  return { put: entry, replaces: null };
+}
+
+/**
+ * The next batch to send, in outbox order: every entry not held, at most `max`. `nextDueAt` is when the
+ * earliest held-by-time entry becomes due (to schedule a retry), or null.
+ */
+export function selectBatch(
+  entries: OutboxEntry[],
+  now: number,
+  max: number = MAX_BATCH,
+): { batch: OutboxEntry[]; nextDueAt: number | null } {
+  const held = new Set<string>();
+  const batch: OutboxEntry[] = [];
+  let nextDueAt: number | null = null;
+  for (const e of [...entries].sort((a, b) => a.order - b.order)) {
+    const key = widgetKey(e.mutation);
+    if (held.has(key)) continue;
+    if (e.state === 'conflict' || e.state === 'sending') {
+      held.add(key);
+      continue;
+    }
+    if (e.nextAttemptAt > now) {
+      held.add(key);
+      nextDueAt = nextDueAt === null ? e.nextAttemptAt : Math.min(nextDueAt, e.nextAttemptAt);
+      continue;
+    }
+    if (batch.length < max) batch.push(e);
+  }
+  return { batch, nextDueAt };
+}
+
+/** The batch failed as a whole (transport, 5xx, no answer): each entry waits `delay` and says why. */
+export function planTransientFailure(batch: OutboxEntry[], now: number, delayMs: number, error: string): OutboxEntry[] {
+  return batch.map((e) => ({ ...e, state: 'failed', attempts: e.attempts + 1, nextAttemptAt: now + delayMs, lastError: error }));
+}
+
+export interface SettlePlan {
+  /** Applied, rejected, or resolved by the policy. */
+  remove: MutationId[];
+  /** Entries rewritten: parked conflicts, requeued entries without a result, re-issued mutations. */
+  put: OutboxEntry[];
+  activity: ActivityEntry[];
+}
+
+export interface SettleContext {
+  now: number;
+  policy: ConflictPolicy;
+  /** Builds the mutation(s) that resolve a conflict as the policy says (local-wins). */
+  resolveLocal(entry: OutboxEntry, server: Widget | null): ResolvePlan;
+}
+
+/** Titles for messages: the widget as this client last knew it. */
+export function describe(entry: OutboxEntry, server: Widget | null = null): string {
+  const w = entry.base ?? entry.conflict?.base ?? server;
+  const title = w?.title ? `"${w.title}"` : 'a widget';
+  switch (entry.mutation.name) {
+    case 'widget.create':
+      return `Creating "${entry.mutation.args.title}"`;
+    case 'widget.delete':
+      return `Deleting ${title}`;
+    case 'widget.move':
+      return `Moving ${title}`;
+    case 'counter.add':
+      return `Adding ${entry.mutation.args.delta} to ${title}`;
+    case 'checklist.add':
+      return `Adding "${entry.mutation.args.text}" to ${title}`;
+    case 'checklist.remove':
+      return `Removing an item of ${title}`;
+    case 'checklist.set':
+      return `Editing an item of ${title}`;
+    case 'widget.set':
+      return `Editing ${Object.keys(entry.mutation.args.patch).join(', ')} of ${title}`;
+  }
+}
+
+/**
+ * What a push's results do. Applied and rejected entries leave; conflicts park (manual) or resolve by
+ * policy; an entry the answer did not mention goes back to `queued` for the next batch.
+ */
+export function planSettle(batch: OutboxEntry[], results: MutationResult[], ctx: SettleContext): SettlePlan {
+  const byId = new Map(results.map((r) => [r.id, r]));
+  const plan: SettlePlan = { remove: [], put: [], activity: [] };
+  // A restore by policy removes every entry of the widget, later ones of this batch included.
+  const handled = new Set<MutationId>();
+  for (const e of batch) {
+    if (handled.has(e.mutation.id)) continue;
+    const r = byId.get(e.mutation.id);
+    const at = { at: ctx.now, dashboardId: e.mutation.dashboardId, widgetId: e.mutation.args.widgetId };
+    if (!r) {
+      plan.put.push({ ...e, state: 'queued' });
+      continue;
+    }
+    switch (r.status) {
+      case 'applied':
+        plan.remove.push(e.mutation.id);
+        break;
+      case 'rejected':
+        plan.remove.push(e.mutation.id);
+        plan.activity.push({ ...at, kind: 'rejected', code: r.code, message: `${describe(e)} was undone: ${r.message}` });
+        break;
+      case 'conflict': {
+        const parked: OutboxEntry = {
+          ...e,
+          state: 'conflict',
+          attempts: e.attempts + 1,
+          lastError: null,
+          conflict: { fields: r.fields, base: e.base ?? null, server: r.server },
+        };
+        if (ctx.policy === 'manual') {
+          plan.put.push(parked);
+        } else if (ctx.policy === 'remote-wins') {
+          plan.remove.push(e.mutation.id);
+          const what = r.server === null ? 'the widget was deleted elsewhere' : 'the other change was kept';
+          plan.activity.push({ ...at, kind: 'auto-resolved', message: `${describe(e, r.server)} was dropped: ${what} (remote wins)` });
+        } else {
+          const resolved = ctx.resolveLocal(parked, r.server);
+          for (const id of resolved.remove) handled.add(id);
+          plan.remove.push(...resolved.remove);
+          plan.put.push(...resolved.put);
+          plan.activity.push({
+            ...at,
+            kind: 'auto-resolved',
+            message: `${describe(e, r.server)} conflicted and was ${r.server === null ? 'restored as a new widget' : 'sent again over the other change'} (local wins)`,
+          });
+        }
+        break;
+      }
+    }
+  }
+  return plan;
+}
+
+// ---- Resolving conflicts ---------------------------------------------------------------------------------
+
+export interface ResolvePlan {
+  remove: MutationId[];
+  put: OutboxEntry[];
+}
+
+export type ResolveError = { error: string };
+
+/** The entries of one widget of one dashboard, in order. */
+export function entriesOfWidget(entries: OutboxEntry[], dashboardId: DashboardId, widgetId: WidgetId): OutboxEntry[] {
+  return entries
+    .filter((e) => e.mutation.dashboardId === dashboardId && e.mutation.args.widgetId === widgetId)
+    .sort((a, b) => a.order - b.order);
+}

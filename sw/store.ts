@@ -1,0 +1,256 @@
+/**
+ * The service worker's transactions over the database of db.ts: each method is one transaction that does
+ * only IndexedDB work (network happens before or after, never inside). Outbox writes are `strict`, so a
+ * `queued` answer means the mutation is on disk.
+ *
+ * Invariants:
+ * - Replica changes and the cursor that covers them commit together, with any outbox entries they settle:
+ *   a tab never sees an applied mutation leave the outbox before its change is in the replica.
+ * - A replica record only moves forward in version; deletions leave tombstones so a stale change cannot
+ *   bring a widget back.
+ * - The replica belongs to one user (`replicaOwner`); another user's sign-in clears it (never their outbox).
+ */
+import type { IDBPTransaction } from 'idb';
+import type {
+  ActivityEntry,
+  Change,
+  ConflictPolicy,
+  DashboardId,
+  Mutation,
+  MutationId,
+  OutboxEntry,
+  User,
+  UserId,
+  Widget,
+  WidgetId,
+} from '../protocol/index.ts';
+import {
+  DbHandle,
+  ensureClientId,
+  getMeta,
+  readCursor,
+  readOutbox,
+  setMeta,
+  validCursor,
+  validOutbox,
+  validReplica,
+  type CursorRecord,
+  type FieldboardSchema,
+} from './db.ts';
+import { planAppend } from './outbox.ts';
+
+export type ReplicaUpdate =
+  | { dashboardId: DashboardId; kind: 'changes'; changes: Change[]; seq: number | null; epoch: string | null }
+  | { dashboardId: DashboardId; kind: 'reset'; epoch: string; seq: number; widgets: Widget[] };
+
+export interface Commit {
+  replica?: ReplicaUpdate[];
+  remove?: MutationId[];
+  /** New entries (re-issued mutations). */
+  put?: OutboxEntry[];
+  /** New states of existing entries; skipped for entries no longer there. */
+  update?: OutboxEntry[];
+  activity?: { userId: UserId; entry: ActivityEntry }[];
+}
+
+type Stores = ('outbox' | 'widgets' | 'cursors' | 'meta' | 'activity')[];
+type RwTx = IDBPTransaction<FieldboardSchema, Stores, 'readwrite'>;
+
+const ACTIVITY_KEEP = 200;
+const WATCHED_KEEP = 20;
+
+export interface Restored {
+  clientId: import('../protocol/index.ts').ClientId;
+  identity: User | null;
+  policy: ConflictPolicy;
+  watched: DashboardId[];
+}
+
+export class SwStore {
+  constructor(readonly handle: DbHandle = new DbHandle()) {}
+
+  private async rw(stores: Stores, strict = true): Promise<RwTx> {
+    const db = await this.handle.get();
+    return db.transaction(stores, 'readwrite', { durability: strict ? 'strict' : 'default' }) as unknown as RwTx;
+  }
+
+  /** Everything the SW needs after a (re)start; entries left `sending` by a stopped SW become `queued`. */
+  async restore(): Promise<Restored> {
+    const db = await this.handle.get();
+    const clientId = await ensureClientId(db);
+    const tx = await this.rw(['outbox', 'meta']);
+    const identity = (await getMeta(tx, 'identity')) ?? null;
+    const policy = (await getMeta(tx, 'policy')) ?? 'manual';
+    const watched = (await getMeta(tx, 'watched')) ?? [];
+    let cursor = await tx.objectStore('outbox').openCursor();
+    while (cursor) {
+      if ((cursor.value as OutboxEntry).state === 'sending') await cursor.update({ ...cursor.value, state: 'queued' });
+      cursor = await cursor.continue();
+    }
+    await tx.done;
+    return { clientId, identity, policy, watched };
+  }
+
+  async outbox(userId: UserId): Promise<OutboxEntry[]> {
+    return readOutbox(await this.handle.get(), userId);
+  }
+
+  /** Appends (or coalesces) in one strict transaction; answers the entry as stored and the new outbox. */
+  async append(userId: UserId, mutation: Mutation): Promise<{ entry: OutboxEntry; outbox: OutboxEntry[] }> {
+    const tx = await this.rw(['outbox', 'widgets', 'meta']);
+    const outbox = tx.objectStore('outbox');
+    const existing = await outbox.get(mutation.id);
+    if (existing) {
+      // The same mutation twice (a tab retried its request): answer what is stored.
+      await tx.done;
+      const entries = await this.outbox(userId);
+      return { entry: existing, outbox: entries };
+    }
+    const widgetEntries = validOutbox(await outbox.index('by-widget').getAll([mutation.dashboardId, mutation.args.widgetId])).sort(
+      (a, b) => a.order - b.order,
+    );
+    const order = (await getMeta(tx, 'nextOrder')) ?? 1;
+    const baseRecord = validReplica(await tx.objectStore('widgets').get([mutation.dashboardId, mutation.args.widgetId]));
+    const plan = planAppend({ widgetEntries, mutation, userId, order, base: baseRecord?.widget ?? null });
+    if (plan.replaces) await outbox.delete(plan.replaces);
+    await outbox.put(plan.put);
+    await setMeta(tx, 'nextOrder', order + 1);
+    const range = IDBKeyRange.bound([userId, -Infinity], [userId, Infinity]);
+    const entries = validOutbox(await outbox.index('by-user-order').getAll(range));
+    await tx.done;
+    return { entry: plan.put, outbox: entries };
+  }
+
+  async setState(entries: OutboxEntry[]): Promise<void> {
+    await this.commit({ update: entries });
+  }
+
+  /** One transaction for replica updates, outbox settlement and activity. */
+  async commit(c: Commit): Promise<void> {
+    const tx = await this.rw(['outbox', 'widgets', 'cursors', 'meta', 'activity'], (c.put?.length ?? 0) + (c.update?.length ?? 0) + (c.remove?.length ?? 0) > 0);
+    for (const u of c.replica ?? []) await applyReplica(tx, u);
+    const outbox = tx.objectStore('outbox');
+    for (const id of c.remove ?? []) await outbox.delete(id);
+    for (const e of c.put ?? []) await outbox.put(e);
+    for (const e of c.update ?? []) {
+      // An entry removed meanwhile (discarded, resolved, signed out with discard) must not come back.
+      if ((await outbox.getKey(e.mutation.id)) !== undefined) await outbox.put(e);
+    }
+    if (c.activity?.length) {
+      const store = tx.objectStore('activity');
+      for (const a of c.activity) await store.add(a);
+      const count = await store.count();
+      if (count > ACTIVITY_KEEP) {
+        let cursor = await store.openCursor();
+        for (let n = count - ACTIVITY_KEEP; cursor && n > 0; n--) {
+          await cursor.delete();
+          cursor = await cursor.continue();
+        }
+      }
+    }
+    await tx.done;
+  }
+
+  async cursor(dashboardId: DashboardId): Promise<CursorRecord | null> {
+    return readCursor(await this.handle.get(), dashboardId);
+  }
+
+  async cursors(ids: DashboardId[]): Promise<Map<DashboardId, CursorRecord>> {
+    const db = await this.handle.get();
+    const tx = db.transaction('cursors');
+    const out = new Map<DashboardId, CursorRecord>();
+    for (const id of ids) {
+      const c = validCursor(await tx.store.get(id));
+      if (c) out.set(id, c);
+    }
+    return out;
+  }
+
+  async replicaWidget(dashboardId: DashboardId, widgetId: WidgetId): Promise<Widget | null> {
+    const db = await this.handle.get();
+    return validReplica(await db.get('widgets', [dashboardId, widgetId]))?.widget ?? null;
+  }
+
+  /**
+   * Adopts an identity. Another user than the replica's owner: their replica and cursors go (the outbox
+   * stays, keyed by user). null: nobody is signed in.
+   */
+  async setIdentity(user: User | null): Promise<void> {
+    const tx = await this.rw(['widgets', 'cursors', 'meta']);
+    await setMeta(tx, 'identity', user);
+    if (user) {
+      const owner = (await getMeta(tx, 'replicaOwner')) ?? null;
+      if (owner !== user.id) {
+        await tx.objectStore('widgets').clear();
+        await tx.objectStore('cursors').clear();
+        await setMeta(tx, 'watched', []);
+        await setMeta(tx, 'replicaOwner', user.id);
+      }
+    }
+    await tx.done;
+  }
+
+  async setPolicy(policy: ConflictPolicy): Promise<void> {
+    const tx = await this.rw(['meta']);
+    await setMeta(tx, 'policy', policy);
+    await tx.done;
+  }
+
+  /** Most recent first, bounded; answers the new list. */
+  async addWatched(ids: DashboardId[]): Promise<DashboardId[]> {
+    const tx = await this.rw(['meta'], false);
+    const before = (await getMeta(tx, 'watched')) ?? [];
+    const next = [...ids, ...before.filter((d) => !ids.includes(d))].slice(0, WATCHED_KEEP);
+    await setMeta(tx, 'watched', next);
+    await tx.done;
+    return next;
+  }
+
+  /** Removes one of the user's entries; false if it was not there (or not theirs). */
+  async discard(userId: UserId, id: MutationId): Promise<OutboxEntry | null> {
+    const tx = await this.rw(['outbox']);
+    const e = await tx.objectStore('outbox').get(id);
+    if (!e || e.userId !== userId) {
+      await tx.done;
+      return null;
+    }
+    await tx.objectStore('outbox').delete(id);
+    await tx.done;
+    return e;
+  }
+
+  /** Signs out: answers how many entries the user had, deleting them when asked. */
+  async signOut(userId: UserId, discard: boolean): Promise<number> {
+    const tx = await this.rw(['outbox', 'meta']);
+    const range = IDBKeyRange.bound([userId, -Infinity], [userId, Infinity]);
+    const index = tx.objectStore('outbox').index('by-user-order');
+    const keys = await index.getAllKeys(range);
+    if (discard) for (const k of keys) await tx.objectStore('outbox').delete(k);
+    await setMeta(tx, 'identity', null);
+    await tx.done;
+    return keys.length;
+  }
+}
+
+async function applyReplica(tx: RwTx, u: ReplicaUpdate): Promise<void> {
+  const widgets = tx.objectStore('widgets');
+  const cursors = tx.objectStore('cursors');
+  const before = validCursor(await cursors.get(u.dashboardId));
+  if (u.kind === 'reset') {
+    const keys = await widgets.index('by-dashboard').getAllKeys(u.dashboardId);
+    for (const k of keys) await widgets.delete(k);
+    for (const w of u.widgets) await widgets.put({ dashboardId: u.dashboardId, widgetId: w.id, version: w.version, widget: w });
+    await cursors.put({ dashboardId: u.dashboardId, cursor: u.seq, epoch: u.epoch });
+    return;
+  }
+  for (const c of u.changes) {
+    const old = validReplica(await widgets.get([u.dashboardId, c.widgetId]));
+    if (old && old.version >= c.version) continue;
+    await widgets.put({ dashboardId: u.dashboardId, widgetId: c.widgetId, version: c.version, widget: c.widget });
+  }
+  const top = Math.max(u.seq ?? 0, ...u.changes.map((c) => c.seq));
+  const epoch = u.epoch ?? before?.epoch ?? null;
+  if (epoch !== null && (before === null || top > before.cursor || before.epoch !== epoch)) {
+    await cursors.put({ dashboardId: u.dashboardId, cursor: Math.max(top, before?.epoch === epoch ? before.cursor : 0), epoch });
+  }
+}
