@@ -171,7 +171,8 @@ export function applyMutation(record: WidgetRecord | null, m: Mutation, ctx: App
     return { kind: 'conflict', fields: touchedFields(m), server: null };
   }
   if (record && (m.name === 'checklist.add' || m.name === 'checklist.set' || m.name === 'checklist.remove')) {
-    const removedAt = record.removedItems[m.args.itemId];
+    // Own keys only: item ids like `valueOf` or `__proto__` are valid and must not hit Object.prototype.
+    const removedAt = Object.hasOwn(record.removedItems, m.args.itemId) ? record.removedItems[m.args.itemId] : undefined;
     if (removedAt !== undefined) {
       if (m.name === 'checklist.remove') return { kind: 'unchanged', version: removedAt };
       if (m.name === 'checklist.set') return { kind: 'conflict', fields: touchedFields(m), server: record.widget };
@@ -207,7 +208,8 @@ export function applyMutation(record: WidgetRecord | null, m: Mutation, ctx: App
     stamps[`items.${m.args.itemId}.text`] = stamp;
     stamps[`items.${m.args.itemId}.done`] = stamp;
   } else if (m.name === 'checklist.remove') {
-    removedItems[m.args.itemId] = version;
+    // defineProperty, not assignment: assigning to `__proto__` would set the prototype, not record the removal.
+    Object.defineProperty(removedItems, m.args.itemId, { value: version, enumerable: true, writable: true, configurable: true });
     delete stamps[`items.${m.args.itemId}.text`];
     delete stamps[`items.${m.args.itemId}.done`];
   } else {

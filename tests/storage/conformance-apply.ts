@@ -262,6 +262,20 @@ export function applyConformance(withStore: WithStore) {
       });
     }));
 
+    it('stores removed items whose ids name Object.prototype members (valueOf, __proto__)', withStore(async (store) => {
+      const w = await makeWorld(store);
+      await one(w, mut(w, w.ca, createChecklist(wid('c'))));
+      for (const itemId of ['valueOf', '__proto__']) {
+        const args = { widgetId: wid('c'), itemId };
+        expect(applied(await one(w, mut(w, w.ca, { name: 'checklist.add', args: { ...args, text: itemId } } as never))).version).toBeGreaterThan(1);
+        const removed = applied(await one(w, mut(w, w.ca, { name: 'checklist.remove', args } as never)));
+        const again = await push(w, w.bob, w.cb, [mut(w, w.cb, { name: 'checklist.remove', args } as never)]);
+        expect(applied(again.results[0])).toEqual(removed);
+        expect(again.changes).toEqual([]);
+      }
+      expect(await widgetOf(w, wid('c'))).toMatchObject({ items: [], version: 5 });
+    }));
+
     it('keeps mutation ids distinct from widget state: a new id with the same effect applies again', withStore(async (store) => {
       const w = await makeWorld(store);
       await one(w, mut(w, w.ca, createCounter(wid('a'))));
