@@ -32,17 +32,24 @@ export function parseCookies(header: string | undefined): Map<string, string> {
   return out;
 }
 
-export function sessionCookie(token: string, maxAgeS: number): string {
-  return `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${maxAgeS}`;
+/** `secure` when the browser reached us over HTTPS (directly or through a proxy): then the cookie never leaks to plain HTTP. */
+export function sessionCookie(token: string, maxAgeS: number, secure = false): string {
+  return `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${maxAgeS}${secure ? '; Secure' : ''}`;
+}
+
+export function isHttps(req: IncomingMessage): boolean {
+  // Trusting the proxy header is safe here: it can only add the Secure restriction, never remove a check.
+  const forwarded = req.headers['x-forwarded-proto'];
+  return (req.socket as { encrypted?: boolean }).encrypted === true || (typeof forwarded === 'string' && forwarded.split(',')[0].trim() === 'https');
 }
 
 export const clearedSessionCookie = () => `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0`;
 
-export async function startSession(store: Store, userId: UserId, ttlDays: number, now: number) {
+export async function startSession(store: Store, userId: UserId, ttlDays: number, now: number, secure: boolean) {
   const token = newToken();
   const expiresAt = now + ttlDays * 86_400_000;
   await store.createSession(hashToken(token), userId, expiresAt);
-  return { token, expiresAt, cookie: sessionCookie(token, ttlDays * 86_400) };
+  return { token, expiresAt, cookie: sessionCookie(token, ttlDays * 86_400, secure) };
 }
 
 /** The session behind a request's cookie, or null (no cookie, unknown, expired or user gone). */

@@ -1,7 +1,7 @@
 /** Sign in, sign out, who am I (PROTOCOL.md "HTTP"). */
 import { LoginBodySchema, parse } from '../../protocol/index.ts';
 import { dummyPasswordHash, verifyPassword } from '../auth/password.ts';
-import { clearedSessionCookie, hashToken, parseCookies, SESSION_COOKIE, startSession } from '../auth/sessions.ts';
+import { clearedSessionCookie, hashToken, isHttps, parseCookies, SESSION_COOKIE, startSession } from '../auth/sessions.ts';
 import { invalid, readJson, sendEmpty, sendError, sendJson } from './respond.ts';
 import type { Route } from './router.ts';
 
@@ -22,7 +22,7 @@ export const authRoutes: Route[] = [
       // Verify against a dummy hash for unknown names so timing does not reveal which names exist.
       const ok = await verifyPassword(body.value.password, user?.passwordHash ?? (await dummyPasswordHash()));
       if (!user || !ok) return sendError(res, 401, 'bad-credentials', 'wrong user name or password');
-      const { cookie } = await startSession(ctx.store, user.id, ctx.config.sessionTtlDays, ctx.now());
+      const { cookie } = await startSession(ctx.store, user.id, ctx.config.sessionTtlDays, ctx.now(), isHttps(req));
       ctx.log.info({ userId: user.id }, 'signed in');
       sendEmpty(res, 204, { 'Set-Cookie': cookie });
     },

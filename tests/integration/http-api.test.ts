@@ -29,8 +29,16 @@ describe('sessions', () => {
     expect(setCookie).toContain('HttpOnly');
     expect(setCookie).toContain('SameSite=Lax');
     expect(setCookie).toContain('Path=/');
+    expect(setCookie).not.toContain('Secure');
     const token = setCookie.split(';')[0].split('=')[1];
     expect(await world.server.store.getSession(token, Date.now())).toBeNull();
+    // Behind a TLS-terminating proxy the cookie is also Secure.
+    const proxied = await fetch(`${world.server.url}/api/login`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Origin: world.origin, 'X-Forwarded-Proto': 'https' },
+      body: JSON.stringify({ username: 'demo', password: DEMO_PASSWORD }),
+    });
+    expect(proxied.headers.get('set-cookie')).toContain('; Secure');
   });
 
   it('answers 401 to a wrong password and an unknown user, with the same body', async () => {
