@@ -16,6 +16,7 @@ import {
   parse,
   parseMutation,
   ulid,
+  type ItemId,
 } from '../../../protocol/index.ts';
 import { checklist, counter, m, note, W } from './helpers.ts';
 
@@ -71,7 +72,7 @@ describe('mutations', () => {
       [{ ...m(counter()), baseVersion: 1.5 }, /baseVersion/],
       [m({ name: 'widget.set', args: { widgetId: W, patch: {} } }), /patch is empty/],
       [m({ name: 'widget.set', args: { widgetId: W, patch: { color: 'red' } as never } }), /patch/],
-      [m({ name: 'checklist.set', args: { widgetId: W, itemId: 'i1', patch: {} } }), /patch is empty/],
+      [m({ name: 'checklist.set', args: { widgetId: W, itemId: 'i1' as ItemId, patch: {} } }), /patch is empty/],
       [m({ name: 'counter.add', args: { widgetId: W, delta: Infinity } }), /delta/],
       [m({ name: 'checklist.add', args: { widgetId: W, itemId: 'bad id' as never, text: 't' } }), /itemId/],
     ];
@@ -88,7 +89,7 @@ describe('mutations', () => {
     const over = [
       m({ ...counter(), args: { ...counter().args, title: 'x'.repeat(LIMITS.maxTitleLength + 1) } } as never),
       m(note('x'.repeat(LIMITS.maxNoteLength + 1))),
-      m({ name: 'checklist.add', args: { widgetId: W, itemId: 'i', text: 'x'.repeat(LIMITS.maxItemTextLength + 1) } }),
+      m({ name: 'checklist.add', args: { widgetId: W, itemId: 'i' as ItemId, text: 'x'.repeat(LIMITS.maxItemTextLength + 1) } }),
       m({
         ...checklist(),
         args: { ...checklist().args, items: Array.from({ length: 501 }, (_, i) => ({ id: `i${i}`, text: '', done: false })) },
