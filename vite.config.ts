@@ -1,0 +1,52 @@
+/**
+ * The PWA build: the app (Preact) and, as a second build by vite-plugin-pwa's injectManifest strategy, the
+ * service worker compiled from sw/sw.ts to /sw.js with the precache manifest injected. That second build
+ * does not inherit this file's plugins, which is fine: the SW is plain TypeScript with no JSX.
+ *
+ * Registration is ours (src/sync/sw-client.ts, workbox-window), so `injectRegister: false`; updates wait for
+ * the person's consent ('prompt'), because swapping the SW under a running page kills its socket.
+ */
+import { defineConfig } from 'vite';
+import { VitePWA } from 'vite-plugin-pwa';
+
+export default defineConfig({
+  esbuild: { jsx: 'automatic', jsxImportSource: 'preact' },
+  build: {
+    target: 'es2022',
+    // Print every file with its size (and gzip size) so size changes show up in every build log.
+    reportCompressedSize: true,
+    chunkSizeWarningLimit: 300,
+  },
+  plugins: [
+    VitePWA({
+      strategies: 'injectManifest',
+      srcDir: 'sw',
+      filename: 'sw.ts',
+      injectRegister: false,
+      registerType: 'prompt',
+      // The glob below already precaches public/icons; listing manifest icons again would duplicate them.
+      includeManifestIcons: false,
+      injectManifest: {
+        globPatterns: ['**/*.{js,css,html,png,svg,ico}'],
+        // One classic script: registered without `type: 'module'`, which every browser with SW support runs.
+        rollupFormat: 'iife',
+      },
+      manifest: {
+        name: 'Fieldboard',
+        short_name: 'Fieldboard',
+        description: 'Offline-first real-time dashboard',
+        theme_color: '#0b5cad',
+        background_color: '#f4f5f7',
+        display: 'standalone',
+        start_url: '/',
+        scope: '/',
+        icons: [
+          { src: '/icons/icon-192.png', sizes: '192x192', type: 'image/png' },
+          { src: '/icons/icon-512.png', sizes: '512x512', type: 'image/png' },
+          { src: '/icons/maskable-512.png', sizes: '512x512', type: 'image/png', purpose: 'maskable' },
+        ],
+      },
+      devOptions: { enabled: false },
+    }),
+  ],
+});
