@@ -53,6 +53,28 @@ describe('sqlite file', () => {
     }
   });
 
+  it('keeps seq gap-free when two connections (server and CLI) write the same file', async () => {
+    const file = freshFile();
+    const first = await openStore(`sqlite:${file}`);
+    const second = await openStore(`sqlite:${file}`);
+    try {
+      const w = await makeWorld(first);
+      const via = [w, { ...w, store: second }];
+      await one(w, mut(w, w.ca, createCounter(wid('a'))));
+      const seqs: number[] = [];
+      for (let i = 0; i < 6; i++) {
+        const out = await Promise.all(via.map((x) => push(x, w.alice, w.ca, [mut(w, w.ca, { name: 'counter.add', args: { widgetId: wid('a'), delta: 1 } })])));
+        seqs.push(...out.flatMap((o) => o.changes.map((c) => c.seq)));
+      }
+      expect(seqs.sort((a, b) => a - b)).toEqual(Array.from({ length: 12 }, (_, i) => i + 2));
+      expect(second.epoch).toBe(first.epoch);
+      expect((await second.snapshot(w.dashboardId)).widgets[0]).toMatchObject({ value: 12, version: 13 });
+    } finally {
+      await first.close();
+      await second.close();
+    }
+  });
+
   it('gives every new database its own epoch', async () => {
     const a = await openStore(`sqlite:${freshFile()}`);
     const b = await openStore(`sqlite:${freshFile()}`);
