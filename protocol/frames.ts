@@ -42,7 +42,8 @@ export const ClientFrameSchema = v.variant('type', [
 export type ClientFrame = v.InferOutput<typeof ClientFrameSchema>;
 
 // Server to client.
-export const ERROR_CODES = ['bad-message', 'too-large', 'rate-limited', 'forbidden', 'unsupported-protocol'] as const;
+/** `unavailable` (an addition to version 1): the server could not handle the request now; nothing was committed, retry. */
+export const ERROR_CODES = ['bad-message', 'too-large', 'rate-limited', 'forbidden', 'unsupported-protocol', 'unavailable'] as const;
 export const WelcomeFrameSchema = v.object({
   type: v.literal('welcome'),
   protocol: v.literal(PROTOCOL_VERSION),

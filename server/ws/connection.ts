@@ -94,7 +94,7 @@ export class Connection implements Subscriber {
     return this.chain;
   }
 
-  deliver(dashboardId: DashboardId, changes: readonly Change[], text: string): void {
+  deliver(dashboardId: DashboardId, changes: readonly Change[], frame: Buffer): void {
     const sub = this.subs.get(dashboardId);
     if (!sub) return;
     if (sub.queue) {
@@ -102,7 +102,7 @@ export class Connection implements Subscriber {
       return;
     }
     if (changes[0].seq > sub.sentSeq) {
-      this.sendText(text);
+      this.sendText(frame);
       sub.sentSeq = changes[changes.length - 1].seq;
       return;
     }
@@ -133,14 +133,15 @@ export class Connection implements Subscriber {
     return this.ws.readyState === this.ws.OPEN;
   }
 
-  private sendText(text: string): void {
+  /** A Buffer is sent as a text frame too: it is an already encoded JSON frame. */
+  private sendText(text: string | Buffer): void {
     if (!this.open) return;
     if (this.ws.bufferedAmount > MAX_BUFFERED_BYTES) {
       this.ctx.log.warn({ userId: this.userId, buffered: this.ws.bufferedAmount }, 'socket too far behind; dropping it');
       this.ws.terminate();
       return;
     }
-    this.ws.send(text);
+    this.ws.send(text, { binary: false });
   }
 
   private error(code: ErrorCode, message: string, requestId?: string): void {
@@ -251,7 +252,7 @@ export class Connection implements Subscriber {
     const { requestId } = frame;
     if (this.ctx.isClosing()) {
       // Not applied: the client keeps the batch and sends it again after reconnecting.
-      return this.error('rate-limited', 'server is shutting down; retry after reconnecting', requestId);
+      return this.error('unavailable', 'server is shutting down; retry after reconnecting', requestId);
     }
     try {
       const outcome = await runPush(this.ctx, this.session.user, this.clientId!, frame.mutations);
@@ -259,7 +260,7 @@ export class Connection implements Subscriber {
     } catch (err) {
       // The store rolled the batch back, so this is transient: the client retries the same mutation ids.
       this.ctx.log.error({ err, requestId }, 'push failed');
-      this.error('rate-limited', 'the server could not apply this batch; nothing was committed, retry later', requestId);
+      this.error('unavailable', 'the server could not apply this batch; nothing was committed, retry later', requestId);
     }
   }
 }

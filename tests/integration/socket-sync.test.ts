@@ -204,7 +204,7 @@ describe('isolation and failures', () => {
     const m = mutation(a.clientId, dashboardId, { name: 'widget.create', args: { widgetId: newWidgetId(), kind: 'note', title: 'retry me', position: 'f0' } });
     a.send({ type: 'push', requestId: 'will-fail', mutations: [m] });
     const err = await a.next('error');
-    expect(err).toMatchObject({ requestId: 'will-fail', code: 'rate-limited' });
+    expect(err).toMatchObject({ requestId: 'will-fail', code: 'unavailable' });
     expect((await store.snapshot(dashboardId)).seq).toBe(before);
     // The client retries the same mutation and it applies once.
     expect((await a.push([m])).results[0]).toMatchObject({ id: m.id, status: 'applied', seq: before + 1 });
