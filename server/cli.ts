@@ -69,19 +69,6 @@ async function userId(store: Store, name: string): Promise<UserId> {
   return user.id;
 }
 
-/** Listing everything is not part of the Store interface (the server never needs it); backends may offer it. */
-interface Listing {
-  listUsers(): Promise<{ id: string; name: string }[]>;
-  listAllDashboards(): Promise<{ id: string; name: string; members?: string[] }[]>;
-}
-function listing(store: Store): Listing {
-  const s = store as Store & Partial<Listing>;
-  if (typeof s.listUsers !== 'function' || typeof s.listAllDashboards !== 'function') {
-    throw new CommandError('this storage backend cannot list users and dashboards');
-  }
-  return s as Store & Listing;
-}
-
 async function run(store: Store, command: string, args: Args): Promise<void> {
   switch (command) {
     case 'add-user': {
@@ -112,24 +99,21 @@ async function run(store: Store, command: string, args: Args): Promise<void> {
       const id = parse(DashboardIdSchema, dashboardId);
       if (!id.ok) throw new UsageError(`dashboardId: ${id.message}`);
       const uid = await userId(store, name);
-      const lister = store as Store & Partial<Listing>;
-      if (typeof lister.listAllDashboards === 'function') {
-        const known = await lister.listAllDashboards();
-        if (!known.some((d) => d.id === id.value)) throw new CommandError(`no dashboard ${dashboardId}`);
-      }
+      const known = await store.listAllDashboards();
+      if (!known.some((d) => d.id === id.value)) throw new CommandError(`no dashboard ${dashboardId}`);
       await store.addMember(id.value, uid);
       console.log(`${name} is now a member of ${dashboardId}`);
       return;
     }
     case 'list-users': {
       expect(args, 0, [], 'list-users');
-      for (const u of await listing(store).listUsers()) console.log(`${u.id}\t${u.name}`);
+      for (const u of await store.listUsers()) console.log(`${u.id}\t${u.name}`);
       return;
     }
     case 'list-dashboards': {
       expect(args, 0, [], 'list-dashboards');
-      for (const d of await listing(store).listAllDashboards()) {
-        console.log(`${d.id}\t${d.name}${d.members ? `\t${d.members.join(',')}` : ''}`);
+      for (const d of await store.listAllDashboards()) {
+        console.log(`${d.id}\t${d.name}\t${d.members.join(',')}`);
       }
       return;
     }

@@ -24,18 +24,10 @@ export interface SeedOutcome {
 
 /**
  * Seeds only an empty database: an operator who created users with the CLI before the first start must not
- * find a `demo` account with a known password on their server. Counting users is not part of the Store
- * interface; backends that offer `listUsers` (SQLite does, for the CLI) are asked, others fall back to
- * "no user named demo".
+ * find a `demo` account with a known password on their server.
  */
-async function isEmpty(store: Store): Promise<boolean> {
-  const lister = store as Store & { listUsers?: () => Promise<unknown[]> };
-  if (typeof lister.listUsers === 'function') return (await lister.listUsers()).length === 0;
-  return (await store.findUserByName(DEMO_USER)) === null;
-}
-
 export async function seedDemo(store: Store, password: string, now: number): Promise<SeedOutcome> {
-  if (!(await isEmpty(store))) return { seeded: false };
+  if ((await store.countUsers()) > 0) return { seeded: false };
   const user = await store.createUser(DEMO_USER, await hashPassword(password));
   const dashboard = await store.createDashboard('Demo', user.id);
   const inputs: MutationInput[] = [

@@ -47,6 +47,7 @@ export function prepareStatements(db: Database.Database) {
     userById: s<{ id: string; name: string }>('SELECT id, name FROM users WHERE id = ?'),
     setPassword: s('UPDATE users SET password_hash = ? WHERE id = ?'),
     allUsers: s<{ id: string; name: string }>('SELECT id, name FROM users ORDER BY name'),
+    countUsers: s<{ n: number }>('SELECT count(*) AS n FROM users'),
 
     createSession: s('INSERT INTO sessions (token_hash, user_id, expires_at) VALUES (?, ?, ?)'),
     session: s<{ user_id: string; expires_at: number }>('SELECT user_id, expires_at FROM sessions WHERE token_hash = ?'),

@@ -176,6 +176,10 @@ export class SqliteStore implements Store {
   }
 
   /** For the operator CLI (not part of Store: the server never lists everything). */
+  async countUsers(): Promise<number> {
+    return this.st.countUsers.get()!.n;
+  }
+
   async listUsers(): Promise<User[]> {
     return this.st.allUsers.all().map((r) => ({ id: r.id as UserId, name: r.name }));
   }

@@ -50,6 +50,12 @@ export interface Store {
   findUserByName(name: string): Promise<StoredUser | null>;
   getUser(id: UserId): Promise<User | null>;
   setPassword(userId: UserId, passwordHash: string): Promise<void>;
+  /** The demo seed runs only on a database with no users. */
+  countUsers(): Promise<number>;
+  /** For the operator CLI. */
+  listUsers(): Promise<User[]>;
+  /** For the operator CLI: every dashboard with its members' names. */
+  listAllDashboards(): Promise<(DashboardSummary & { members: string[] })[]>;
 
   /** Sessions are stored by a hash of their token, never the token itself. */
   createSession(tokenHash: string, userId: UserId, expiresAt: number): Promise<void>;

@@ -23,6 +23,20 @@ export function accountsConformance(withStore: (fn: (store: Store) => Promise<vo
       expect((await store.findUserByName('alice'))?.passwordHash).toBe('h');
     }));
 
+    it('counts and lists users, and lists every dashboard with its members (for the seed and the CLI)', withStore(async (store) => {
+      expect(await store.countUsers()).toBe(0);
+      const bob = await store.createUser('bob', 'h');
+      const alice = await store.createUser('alice', 'h');
+      expect(await store.countUsers()).toBe(2);
+      expect(await store.listUsers()).toEqual([{ id: alice.id, name: 'alice' }, { id: bob.id, name: 'bob' }]);
+      const d = await store.createDashboard('Site A', alice.id);
+      await store.addMember(d.id, bob.id);
+      const all = await store.listAllDashboards();
+      expect(all).toHaveLength(1);
+      expect(all[0]).toMatchObject({ id: d.id, name: 'Site A' });
+      expect(all[0].members.slice().sort()).toEqual(['alice', 'bob']);
+    }));
+
     it('changes a password hash', withStore(async (store) => {
       const alice = await store.createUser('alice', 'old');
       await store.setPassword(alice.id, 'new');
