@@ -64,7 +64,8 @@ for (const b of benches.filter((b) => wanted(b.name))) {
 }
 const table = printTable(rows);
 console.log(table);
-save(resolve(import.meta.dirname, 'results.json'), {
+// A quick smoke run never overwrites the full results the README quotes.
+save(resolve(import.meta.dirname, quick ? 'results-quick.json' : 'results.json'), {
   date: new Date().toISOString(),
   quick,
   durationS: round((Date.now() - started) / 1000, 1),
@@ -72,4 +73,4 @@ save(resolve(import.meta.dirname, 'results.json'), {
   rows,
   note: 'advantage = how many times better Fieldboard is than the peer on that metric (>1: ahead).',
 });
-console.log(`\nsaved bench/results.json (${round((Date.now() - started) / 1000, 1)} s)`);
+console.log(`\nsaved bench/${quick ? 'results-quick' : 'results'}.json (${round((Date.now() - started) / 1000, 1)} s)`);

@@ -46,6 +46,12 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  // Operators and test kits simulate a network cut that really closes connections: every socket is
+  // terminated without a close frame, and clients must resume from their cursors.
+  process.on('SIGUSR2', () => {
+    server.log.warn('SIGUSR2: dropping every socket');
+    server.dropSockets();
+  });
 }
 
 main().catch((err: unknown) => {
