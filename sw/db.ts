@@ -178,6 +178,7 @@ export function validOutbox(values: unknown[]): OutboxEntry[] {
   return values.flatMap((x) => validOr('outbox', OutboxEntrySchema, x) ?? []);
 }
 export function validReplica(value: unknown): ReplicaRecord | null {
+  if (value === undefined) return null;
   return validOr('widgets', ReplicaRecordSchema, value) as ReplicaRecord | null;
 }
 export function validCursor(value: unknown): CursorRecord | null {
