@@ -294,11 +294,14 @@ export class SwSyncClient implements SyncClient {
       const r = await this.requests.send({ type: 'get-state' });
       const s = parse(StateReplyDataSchema, r.data);
       if (!s.ok) return;
+      // The reply was written at the SW's broadcast number `seq`; status broadcasts sent after it (connecting ->
+      // open -> caught-up) may have arrived first, and the older state must not overwrite them.
+      const stale = this.swInstance === s.value.swInstance && s.value.seq < this.lastSeq;
       if (this.swInstance === null) {
         this.swInstance = s.value.swInstance;
         this.lastSeq = s.value.seq;
       }
-      this.connection.value = s.value.connection;
+      if (!stale) this.connection.value = s.value.connection;
     } catch (e) {
       console.warn('fieldboard: no answer from the service worker yet', e);
     }

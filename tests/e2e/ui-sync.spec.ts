@@ -90,6 +90,7 @@ for (const resolution of ['Keep mine', 'Keep theirs', 'Edit'] as const) {
     }
     await expect(b.page.getByRole('button', { name: /^Conflicts/ })).toHaveCount(0);
     await expect(b.page.getByText('No conflicts.')).toBeVisible();
+    await b.page.getByRole('button', { name: 'Back to dashboard' }).click();
     await waitForSynced(b.page);
     await expect(noteBox(b.page)).toHaveValue(expected);
     await expect(noteBox(a.page)).toHaveValue(expected);

@@ -20,18 +20,47 @@ interface Registration {
   isDeleted: boolean;
 }
 
-/** A CDP session with the ServiceWorker domain enabled and the origin's registration id. */
-async function serviceWorkerSession(page: Page, origin: string): Promise<{ cdp: CDPSession; registrationId: string }> {
-  const cdp = await page.context().newCDPSession(page);
+/**
+ * A handle on the origin's service worker over one CDP page session: stop it, fire (periodic) Background
+ * Sync at it. `page` may be any page of the context, even about:blank, so it works with no app tab open.
+ * Make the handle while the network is as it is: Chromium (156) hangs `newCDPSession` once a stopped
+ * service worker's context has gone back online, so a test that stops the worker, goes online and then
+ * fires `sync` must keep one handle across the three steps.
+ */
+export interface ServiceWorkerControl {
+  stop(): Promise<void>;
+  sync(tag?: string, lastChance?: boolean): Promise<void>;
+  periodicSync(tag?: string): Promise<void>;
+  detach(): Promise<void>;
+}
+
+export async function serviceWorkerControl(page: Page, origin: string): Promise<ServiceWorkerControl> {
+  const cdp: CDPSession = await page.context().newCDPSession(page);
+  let registrationId: string | undefined;
   const found = new Promise<string>((resolve) => {
     cdp.on('ServiceWorker.workerRegistrationUpdated', (e: { registrations: Registration[] }) => {
       const reg = e.registrations.find((r) => !r.isDeleted && r.scopeURL.startsWith(origin));
-      if (reg) resolve(reg.registrationId);
+      if (reg) resolve((registrationId = reg.registrationId));
     });
   });
   await cdp.send('ServiceWorker.enable');
-  const registrationId = await withTimeout(found, 5_000, `no service worker registration for ${origin}`);
-  return { cdp, registrationId };
+  const id = async () => registrationId ?? withTimeout(found, 5_000, `no service worker registration for ${origin}`);
+  return {
+    stop: async () => void (await cdp.send('ServiceWorker.stopAllWorkers')),
+    async sync(tag = 'fieldboard-outbox', lastChance = false) {
+      await cdp.send('ServiceWorker.dispatchSyncEvent', { origin, registrationId: await id(), tag, lastChance });
+    },
+    async periodicSync(tag = 'fieldboard-refresh') {
+      const browser = page.context().browser();
+      if (browser) {
+        const b = await browser.newBrowserCDPSession();
+        await b.send('Browser.grantPermissions', { permissions: ['periodicBackgroundSync'], origin });
+        await b.detach();
+      }
+      await cdp.send('ServiceWorker.dispatchPeriodicSyncEvent', { origin, registrationId: await id(), tag });
+    },
+    detach: () => cdp.detach(),
+  };
 }
 
 /** Stops every service worker of the context, as the browser does 30 s after the last event. */
@@ -42,27 +71,18 @@ export async function stopServiceWorker(page: Page): Promise<void> {
   await cdp.detach();
 }
 
-/**
- * Fires a Background Sync event at the origin's service worker (waking it if stopped). `page` may be any
- * page of the context, even about:blank, so this works with no tab of the app open.
- */
+/** Fires a Background Sync event at the origin's service worker (waking it if stopped). */
 export async function fireSync(page: Page, origin: string, tag = 'fieldboard-outbox', lastChance = false): Promise<void> {
-  const { cdp, registrationId } = await serviceWorkerSession(page, origin);
-  await cdp.send('ServiceWorker.dispatchSyncEvent', { origin, registrationId, tag, lastChance });
-  await cdp.detach();
+  const sw = await serviceWorkerControl(page, origin);
+  await sw.sync(tag, lastChance);
+  await sw.detach();
 }
 
 /** Grants the permission and fires a Periodic Background Sync event (it never fires by itself in tests). */
 export async function firePeriodicSync(page: Page, origin: string, tag = 'fieldboard-refresh'): Promise<void> {
-  const browser = page.context().browser();
-  if (browser) {
-    const b = await browser.newBrowserCDPSession();
-    await b.send('Browser.grantPermissions', { permissions: ['periodicBackgroundSync'], origin });
-    await b.detach();
-  }
-  const { cdp, registrationId } = await serviceWorkerSession(page, origin);
-  await cdp.send('ServiceWorker.dispatchPeriodicSyncEvent', { origin, registrationId, tag });
-  await cdp.detach();
+  const sw = await serviceWorkerControl(page, origin);
+  await sw.periodicSync(tag);
+  await sw.detach();
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {

@@ -29,6 +29,11 @@ export interface KitServer {
   logs(): string;
   /** Stops (SIGTERM, graceful) or kills (SIGKILL) the process and starts it again on the same port and file. */
   restart(how?: 'graceful' | 'kill'): Promise<void>;
+  /** Stops the server (SIGTERM or SIGKILL) and leaves it down: the network is back but the server is not,
+   * or, without touching the browser's network emulation, the server is unreachable. `up()` starts it again. */
+  down(how?: 'graceful' | 'kill'): Promise<void>;
+  /** Starts a server that `down()` stopped, on the same port and database. */
+  up(): Promise<void>;
   /** Server-side termination of every WebSocket (SIGUSR2): a network cut that really closes sockets. */
   dropSockets(): Promise<void>;
   /** Runs the server CLI against this server's database (`npm run cli -- ...`). */
@@ -110,6 +115,12 @@ export async function startKitServer(opts: KitServerOptions = {}): Promise<KitSe
     logs: () => output,
     async restart(how = 'graceful') {
       await halt(how === 'kill' ? 'SIGKILL' : 'SIGTERM');
+      await launch();
+    },
+    async down(how = 'graceful') {
+      await halt(how === 'kill' ? 'SIGKILL' : 'SIGTERM');
+    },
+    async up() {
       await launch();
     },
     async dropSockets() {
