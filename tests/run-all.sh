@@ -18,7 +18,7 @@ echo "== unit, ui and integration tests (vitest)"
 npx vitest run
 
 echo "== build the PWA"
-npx vite build >/dev/null
+npm run --silent build | tail -n 1
 
 echo "== end-to-end tests (Playwright, system Chromium)"
 FIELDBOARD_SKIP_BUILD=1 npx playwright test "$@"

@@ -20,7 +20,7 @@ export interface SizeResult {
 const gz = (buf: Buffer | string) => gzipSync(buf, { level: 9 }).length;
 
 /** Gzipped JS the PWA loads: every chunk under dist/assets, and dist/sw.js (plus workbox chunks if split). */
-function fieldboardSizes(): { app: number; sw: number } {
+export function fieldboardSizes(): { app: number; sw: number } {
   const dist = join(ROOT, 'dist');
   if (!existsSync(join(dist, 'sw.js'))) throw new Error('dist/ is missing: run `npm run build` first');
   const assets = join(dist, 'assets');

@@ -9,7 +9,9 @@ import AxeBuilder from '@axe-core/playwright';
 import { goOffline, goOnline, pendingCount, startKitServer, test, expect, waitForSynced } from '../kit/index.ts';
 import { device, expectOffline, typeNote, widget } from './ui-helpers.ts';
 
-const OUT = resolve(import.meta.dirname, '../../docs/screenshots');
+// `npm run screenshots` writes them to docs/screenshots/; in `npm test` they go to the test output, so a
+// test run never changes tracked files.
+const OUT = process.env.FIELDBOARD_SCREENSHOTS ? resolve(process.env.FIELDBOARD_SCREENSHOTS) : resolve(import.meta.dirname, '../../test-results/screenshots');
 mkdirSync(OUT, { recursive: true });
 
 async function noSeriousAxe(page: import('@playwright/test').Page): Promise<void> {
