@@ -42,6 +42,7 @@ export function fieldLabel(path: string, w: Widget | null): string {
 export function showValue(v: FieldValue): string {
   if (v === undefined || v === null) return '(none)';
   if (typeof v === 'boolean') return v ? 'done' : 'not done';
+  if (v === '') return '(empty)';
   return String(v);
 }
 

@@ -38,6 +38,16 @@ describe('conflicts view', () => {
     ]);
   });
 
+  it('says (empty) for an empty base rather than leaving the cell blank', () => {
+    const client = noteConflict();
+    const emptyBase = { ...baseNote, text: '' };
+    client.outbox.value = [{ ...client.outbox.value[0]!, conflict: { fields: ['text'], base: emptyBase, server: theirsNote } }];
+    renderApp(client);
+    openConflicts();
+    const rows = region('Conflict on Shift notes').getAllByRole('row').map((r) => [...r.children].map((c) => c.textContent));
+    expect(rows[1]).toEqual(['Text', '(empty)', 'my text', 'their text']);
+  });
+
   it('Keep mine and Keep theirs resolve that widget with the matching resolution', () => {
     const client = noteConflict();
     renderApp(client);
