@@ -468,8 +468,9 @@ export class Engine {
     await this.broadcastOutbox();
     const outcome = via === 'socket' ? await this.pushSocket(batch) : await this.pushHttp(batch);
     if (this.user?.id !== user.id) {
-      // Signed out (or another user) while the push was out: leave the entries for their owner.
-      await this.env.store.setState(batch.map((e) => ({ ...e, state: 'queued' })));
+      // Signed out (or another user) while the push was out: leave the entries for their owner, counted as
+      // sent (they may be applied already, so they must not coalesce).
+      await this.env.store.setState(batch.map((e) => ({ ...e, state: 'queued', attempts: e.attempts + 1 })));
       return;
     }
     if (outcome.ok) {

@@ -167,7 +167,7 @@ export function describe(entry: OutboxEntry, server: Widget | null = null): stri
 
 /**
  * What a push's results do. Applied and rejected entries leave; conflicts park (manual) or resolve by
- * policy; an entry the answer did not mention goes back to `queued` for the next batch.
+ * policy; an entry the answer did not mention goes back to `queued` (one attempt more) for the next batch.
  */
 export function planSettle(batch: OutboxEntry[], results: MutationResult[], ctx: SettleContext): SettlePlan {
   const byId = new Map(results.map((r) => [r.id, r]));
@@ -179,7 +179,8 @@ export function planSettle(batch: OutboxEntry[], results: MutationResult[], ctx:
     const r = byId.get(e.mutation.id);
     const at = { at: ctx.now, dashboardId: e.mutation.dashboardId, widgetId: e.mutation.args.widgetId };
     if (!r) {
-      plan.put.push({ ...e, state: 'queued' });
+      // It went out: counted as an attempt, so it never coalesces (the server may have applied it).
+      plan.put.push({ ...e, state: 'queued', attempts: e.attempts + 1 });
       continue;
     }
     switch (r.status) {

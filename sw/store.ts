@@ -74,7 +74,10 @@ export class SwStore {
     return db.transaction(stores, 'readwrite', { durability: strict ? 'strict' : 'default' }) as unknown as RwTx;
   }
 
-  /** Everything the SW needs after a (re)start; entries left `sending` by a stopped SW become `queued`. */
+  /**
+   * Everything the SW needs after a (re)start. Entries left `sending` by a stopped SW become `queued`,
+   * counted as an attempt: they may have reached the server, so they must never be coalesced.
+   */
   async restore(): Promise<Restored> {
     const db = await this.handle.get();
     const clientId = await ensureClientId(db);
@@ -84,7 +87,8 @@ export class SwStore {
     const watched = (await getMeta(tx, 'watched')) ?? [];
     let cursor = await tx.objectStore('outbox').openCursor();
     while (cursor) {
-      if ((cursor.value as OutboxEntry).state === 'sending') await cursor.update({ ...cursor.value, state: 'queued' });
+      const e = cursor.value as OutboxEntry;
+      if (e.state === 'sending') await cursor.update({ ...e, state: 'queued', attempts: e.attempts + 1 });
       cursor = await cursor.continue();
     }
     await tx.done;
