@@ -141,12 +141,19 @@ export class SwSyncClient implements SyncClient {
   }
 
   private async loadReplica(d: DashboardId): Promise<void> {
-    const at = this.replicaVersion.get(d) ?? 0;
-    try {
-      const widgets = await readReplica(await this.db.get(), d, this.user.value?.id ?? null);
-      if ((this.replicaVersion.get(d) ?? 0) === at) this.replicaOf(d).value = widgets;
-    } catch (e) {
-      this.storageFailed(e);
+    // A broadcast that arrives during the read makes the read stale, but dropping it is not enough: the
+    // broadcast only carried the widgets that changed, so a tab opening while changes flow showed just those
+    // (the chaos test found a board left empty). The SW commits before it broadcasts, so read again.
+    for (;;) {
+      const at = this.replicaVersion.get(d) ?? 0;
+      try {
+        const widgets = await readReplica(await this.db.get(), d, this.user.value?.id ?? null);
+        if ((this.replicaVersion.get(d) ?? 0) !== at) continue;
+        this.replicaOf(d).value = widgets;
+      } catch (e) {
+        this.storageFailed(e);
+      }
+      return;
     }
   }
 

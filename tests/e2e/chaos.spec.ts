@@ -16,7 +16,7 @@ import { join, resolve } from 'node:path';
 import { test, expect } from '@playwright/test';
 import Database from 'better-sqlite3';
 import { newMutationId, type ClientId, type DashboardId, type Mutation, type MutationInput } from '../../protocol/index.ts';
-import { apiDashboards, apiLogin, serverState, startKitServer } from '../kit/index.ts';
+import { apiDashboards, apiLogin, serverState, signIn, startKitServer, waitForSynced } from '../kit/index.ts';
 import { audit } from '../chaos/audit.ts';
 import { INGEST_TOKEN, runChaos, summarize } from '../chaos/engine.ts';
 import { Ledger } from '../chaos/ledger.ts';
@@ -106,5 +106,42 @@ test('the chaos audit catches a lost, a duplicated, a phantom and a miscounted m
   } finally {
     await server.stop();
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a tab that opens while changes stream in paints every widget (found by the chaos run)', async ({ browser }) => {
+  // The first chaos long run (seed 1852936934) reopened a tab that stayed "Online" with an empty board: a
+  // replica broadcast arriving during the tab's IndexedDB read discarded the read, leaving only the
+  // broadcast's widgets. Metric ingest makes such broadcasts arrive all the time.
+  const server = await startKitServer({ env: { FIELDBOARD_INGEST_TOKEN: INGEST_TOKEN } });
+  const context = await browser.newContext({ baseURL: server.url });
+  let streaming = true;
+  try {
+    const first = await context.newPage();
+    await signIn(first);
+    await waitForSynced(first);
+    const [dashboard] = await apiDashboards(await apiLogin(server.url));
+    const stream = (async () => {
+      for (let v = 0; streaming; v++) {
+        await fetch(`${server.url}/api/ingest/${dashboard.id}/flow`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${INGEST_TOKEN}` },
+          body: JSON.stringify({ value: v }),
+        });
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    })();
+    for (let i = 0; i < 8; i++) {
+      const tab = await context.newPage();
+      await tab.goto('/');
+      await expect(tab.getByRole('article'), `tab ${i + 1}`).toHaveCount(4, { timeout: 5_000 });
+      await tab.close();
+    }
+    streaming = false;
+    await stream;
+  } finally {
+    streaming = false;
+    await context.close();
+    await server.stop();
   }
 });
