@@ -14,6 +14,10 @@ import { UserSchema } from './frames.ts';
 import { WidgetSchema } from './widget.ts';
 
 export const BROADCAST_CHANNEL = 'fieldboard';
+/** Background Sync tag: drain the outbox (registered by the SW after a failed push). */
+export const OUTBOX_SYNC_TAG = 'fieldboard-outbox';
+/** Periodic Background Sync tag: refresh the watched dashboards' replicas (registered by the page). */
+export const REFRESH_SYNC_TAG = 'fieldboard-refresh';
 export const KEEPALIVE_MS = 15_000;
 
 export const POLICIES = ['manual', 'remote-wins', 'local-wins'] as const;

@@ -14,7 +14,9 @@
  *
  * Invariants:
  * - At most one socket exists; events of a replaced socket are ignored (each socket has a generation).
- * - `attempt` counts consecutive failures; it goes back to 0 on `welcome` and on `setOnline(true)`.
+ * - `attempt` counts consecutive failures; it goes back to 0 when a welcomed socket has stayed up for
+ *   `stableMs` (so a server that welcomes and drops at once is backed off, not hammered) and on
+ *   `setOnline(true)`.
  * - Offline closes the socket at once: DevTools' offline emulation freezes an open socket instead of
  *   closing it (BROWSER-FACTS.md), so waiting for `onclose` would show "Online" for minutes.
  * - A socket that delivers no frame (pong included) for `silenceMs` is dead, whatever its readyState says.
@@ -63,6 +65,8 @@ export interface ConnectionOptions {
   silenceMs?: number;
   /** How long `connecting` may take before it counts as a failure. */
   connectTimeoutMs?: number;
+  /** How long a welcomed socket must stay up before its failure counts as a fresh start (no delay). */
+  stableMs?: number;
   /** While offline because `isOnline()` said so, how often to look again (the SW gets no `online` event). */
   onlinePollMs?: number;
 }
@@ -81,6 +85,9 @@ export class Connection {
   private readonly silenceMs: number;
   private readonly connectTimeoutMs: number;
   private readonly onlinePollMs: number;
+  private readonly stableMs: number;
+  /** When the current socket was welcomed, or null before its welcome. */
+  private welcomedAt: number | null = null;
 
   constructor(
     private readonly d: ConnectionDelegate,
@@ -90,6 +97,7 @@ export class Connection {
     this.silenceMs = opts.silenceMs ?? 2 * this.pingMs;
     this.connectTimeoutMs = opts.connectTimeoutMs ?? 10_000;
     this.onlinePollMs = opts.onlinePollMs ?? 1_000;
+    this.stableMs = opts.stableMs ?? 10_000;
   }
 
   get current(): ConnectionState {
@@ -186,6 +194,7 @@ export class Connection {
       return;
     }
     this.attempt += 1;
+    this.welcomedAt = null;
     const gen = ++this.generation;
     this.set({ kind: 'connecting', attempt: this.attempt });
     let socket: SocketLike;
@@ -220,7 +229,7 @@ export class Connection {
       const frame = parsed.value;
       if (frame.type === 'welcome') {
         welcomed = true;
-        this.attempt = 0;
+        this.welcomedAt = this.d.now();
         this.set({ kind: 'open', since: this.d.now() });
         this.schedule(() => this.tick(gen), this.pingMs);
         this.d.onWelcome(frame);
@@ -268,6 +277,8 @@ export class Connection {
       this.goOffline();
       return;
     }
+    if (this.welcomedAt !== null && this.d.now() - this.welcomedAt >= this.stableMs) this.attempt = 0;
+    this.welcomedAt = null;
     const idle = this.generation; // no socket of this generation exists; a new attempt bumps it
     const retryAt = this.d.now() + backoffDelay(this.attempt, () => this.d.random());
     this.set({ kind: 'backoff', attempt: this.attempt, retryAt, lastError: reason, lastSyncedAt: this.lastSyncedAt });

@@ -9,7 +9,7 @@
 /// <reference lib="webworker" />
 import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from 'workbox-precaching';
 import { NavigationRoute, registerRoute } from 'workbox-routing';
-import { BROADCAST_CHANNEL, TabCommandSchema, parse, type Reply } from '../protocol/index.ts';
+import { BROADCAST_CHANNEL, OUTBOX_SYNC_TAG, REFRESH_SYNC_TAG, TabCommandSchema, parse, type Reply } from '../protocol/index.ts';
 import { DbHandle } from './db.ts';
 import { Engine } from './engine.ts';
 import { SwStore } from './store.ts';
@@ -17,8 +17,6 @@ import { browserSocket } from './socket.ts';
 
 declare let self: ServiceWorkerGlobalScope;
 
-export const OUTBOX_SYNC_TAG = 'fieldboard-outbox';
-export const REFRESH_SYNC_TAG = 'fieldboard-refresh';
 
 interface SyncLikeEvent extends ExtendableEvent {
   readonly tag: string;

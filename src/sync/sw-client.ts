@@ -23,6 +23,7 @@ import {
   MeResponseSchema,
   MutateReplyDataSchema,
   MutationSchema,
+  REFRESH_SYNC_TAG,
   SignOutReplyDataSchema,
   StateReplyDataSchema,
   SwBroadcastSchema,
@@ -293,6 +294,26 @@ export class SwSyncClient implements SyncClient {
     });
     wb.register().catch((e: unknown) => console.warn('fieldboard: service worker registration failed', e));
     void this.hello();
+    void this.registerPeriodicRefresh();
+  }
+
+  /**
+   * Asks for a Periodic Background Sync (`fieldboard-refresh`, about twice a day) so an installed app opens
+   * on a fresh replica even after days away. Chromium grants it only to installed apps with some use, and
+   * only from a page; elsewhere this does nothing and the catch-up on open covers it.
+   */
+  private async registerPeriodicRefresh(): Promise<void> {
+    try {
+      const reg = (await navigator.serviceWorker.ready) as ServiceWorkerRegistration & {
+        periodicSync?: { register(tag: string, options: { minInterval: number }): Promise<void> };
+      };
+      if (!reg.periodicSync || !navigator.permissions) return;
+      const permission = await navigator.permissions.query({ name: 'periodic-background-sync' as PermissionName });
+      if (permission.state !== 'granted') return;
+      await reg.periodicSync.register(REFRESH_SYNC_TAG, { minInterval: 12 * 60 * 60 * 1000 });
+    } catch (e) {
+      console.info('fieldboard: periodic refresh not registered', e);
+    }
   }
 
   /** First contact: the SW's state and numbering, and the cached identity if the SW lost it. */

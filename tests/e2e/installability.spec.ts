@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from '@playwright/test';
-import { test, expect, signIn, waitForSynced, goOffline } from '../kit/index.ts';
+import { test, expect, signIn, waitForSynced, goOffline, grantPeriodicSync } from '../kit/index.ts';
 
 interface ManifestIcon {
   src: string;
@@ -16,14 +16,24 @@ interface ManifestIcon {
   purpose?: string;
 }
 
-test('the manifest is valid and Chromium finds no installability errors', async ({ server, launchOptions }) => {
+test('the manifest is valid, Chromium finds no installability errors, and the installed app registers its periodic refresh', async ({ server, launchOptions }) => {
   // A persistent profile: Playwright's usual contexts are incognito, which alone makes an app not installable.
   const profile = mkdtempSync(join(tmpdir(), 'fieldboard-install-'));
   const context = await chromium.launchPersistentContext(profile, { ...launchOptions, baseURL: server.url });
   try {
     const page = context.pages()[0] ?? (await context.newPage());
+    // What Chromium grants an installed app with some use: then the app asks for its periodic refresh.
+    await grantPeriodicSync(page, new URL(server.url).origin);
     await signIn(page);
     await waitForSynced(page);
+    await expect
+      .poll(() =>
+        page.evaluate(async () => {
+          const reg = (await navigator.serviceWorker.ready) as ServiceWorkerRegistration & { periodicSync: { getTags(): Promise<string[]> } };
+          return reg.periodicSync.getTags();
+        }),
+      )
+      .toEqual(['fieldboard-refresh']);
     const cdp = await context.newCDPSession(page);
     const { errors, url } = await cdp.send('Page.getAppManifest');
     expect(url).toBe(`${server.url}/manifest.webmanifest`);

@@ -64,10 +64,10 @@ test('a Periodic Background Sync refreshes the replica with no tab open', async 
     await route.fulfill({ response });
     pulled++;
   });
+  const origin = new URL(server.url).origin;
   await signIn(page);
   await waitForSynced(page);
   const before = await shownCounter(page);
-  const origin = new URL(server.url).origin;
   const blank = await context.newPage();
   const sw = await serviceWorkerControl(blank, origin);
   await page.close();

@@ -51,16 +51,28 @@ export async function serviceWorkerControl(page: Page, origin: string): Promise<
       await cdp.send('ServiceWorker.dispatchSyncEvent', { origin, registrationId: await id(), tag, lastChance });
     },
     async periodicSync(tag = 'fieldboard-refresh') {
-      const browser = page.context().browser();
-      if (browser) {
-        const b = await browser.newBrowserCDPSession();
-        await b.send('Browser.grantPermissions', { permissions: ['periodicBackgroundSync'], origin });
-        await b.detach();
-      }
+      await grantPeriodicSync(page, origin);
       await cdp.send('ServiceWorker.dispatchPeriodicSyncEvent', { origin, registrationId: await id(), tag });
     },
     detach: () => cdp.detach(),
   };
+}
+
+/**
+ * Grants Periodic Background Sync to `origin` in `page`'s context (Chromium grants it only to installed apps
+ * with some use; Playwright's `grantPermissions` does not know it). In a persistent profile
+ * (`launchPersistentContext`) the app then registers its refresh; Playwright's usual contexts are incognito,
+ * where Chromium denies periodic sync whatever is granted (events can still be dispatched over CDP).
+ */
+export async function grantPeriodicSync(page: Page, origin: string): Promise<void> {
+  const cdp = await page.context().newCDPSession(page);
+  const { targetInfo } = (await cdp.send('Target.getTargetInfo')) as { targetInfo: { browserContextId?: string } };
+  // A persistent profile is the browser's default context (no id); other contexts are named by their id.
+  // Which one `page` is in is not visible from Playwright's API, so grant to both.
+  const permissions = ['periodicBackgroundSync'];
+  await cdp.send('Browser.grantPermissions', { permissions, origin, browserContextId: targetInfo.browserContextId }).catch(() => {});
+  await cdp.send('Browser.grantPermissions', { permissions, origin });
+  // No detach: Chromium drops a session's permission overrides when the session goes.
 }
 
 /** Stops every service worker of the context, as the browser does 30 s after the last event. */

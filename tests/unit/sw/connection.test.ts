@@ -149,7 +149,7 @@ describe('backoff timeline', () => {
     expect(max).toBe(59_999);
   });
 
-  it('a welcome resets the backoff: the next failure starts again from the first delay', () => {
+  it('a socket that stays up resets the backoff: the next failure starts again from the first delay', () => {
     const t = setup({ random: 0.5 });
     t.conn.start();
     for (let n = 1; n <= 4; n++) {
@@ -159,6 +159,9 @@ describe('backoff timeline', () => {
     expect(t.conn.current).toEqual({ kind: 'connecting', attempt: 5 });
     t.welcomeLast();
     expect(t.conn.current.kind).toBe('open');
+    t.last().deliver({ type: 'pong', t: 0 }); // keep it from going silent
+    vi.advanceTimersByTime(10_000);
+    t.last().deliver({ type: 'pong', t: 0 });
 
     // An established socket that drops reconnects at once (attempt 0 has no delay)...
     t.last().serverClose(1001, 'going away');
@@ -169,6 +172,23 @@ describe('backoff timeline', () => {
     // ...and a failure then waits the first delay again, not the fifth.
     t.last().serverClose(1006);
     expect((t.conn.current as { retryAt: number }).retryAt - Date.now()).toBe(250);
+  });
+
+  it('a server that welcomes and drops at once is backed off, not reconnected in a tight loop', () => {
+    const t = setup({ random: 0.5 });
+    t.conn.start();
+    const delays: number[] = [];
+    for (let n = 1; n <= 5; n++) {
+      t.welcomeLast();
+      expect(t.conn.current.kind).toBe('open');
+      t.last().serverClose(1011, 'internal error');
+      const delay = (t.conn.current as { retryAt: number }).retryAt - Date.now();
+      delays.push(delay);
+      vi.advanceTimersByTime(delay);
+    }
+    expect(delays[0]).toBeGreaterThan(0);
+    for (let i = 1; i < delays.length; i++) expect(delays[i]).toBeGreaterThan(delays[i - 1]!);
+    expect(t.sockets).toHaveLength(6);
   });
 
   it('a socket that cannot even be created is a failure like any other', () => {

@@ -166,10 +166,11 @@ describe('an outbox entry\'s life', () => {
     await waitFor(async () => expect((await h.outbox())[0]).toMatchObject({ state: 'failed', attempts: 1, lastError: 'socket closed (1006)' }));
 
     h.server.holdPushes = false;
-    h.clock.advance(0); // the connection retries at once (it had been welcomed)
-    await h.until('caught-up');
-    await h.engine.drain(); // the entry is held until its retry, which is now scheduled
+    // The socket had been up for less than `stableMs`, so the connection waits the first delay; the
+    // entry's own retry is due at the same time.
     h.clock.advance(250);
+    await h.until('caught-up');
+    await h.engine.drain();
     await waitFor(async () => expect(await h.outbox()).toEqual([]));
     expect(h.server.receivedIds()).toEqual([id, id]);
   });
