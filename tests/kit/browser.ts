@@ -69,7 +69,7 @@ export async function grantPeriodicSync(page: Page, origin: string): Promise<voi
   const { targetInfo } = (await cdp.send('Target.getTargetInfo')) as { targetInfo: { browserContextId?: string } };
   // A persistent profile is the browser's default context (no id); other contexts are named by their id.
   // Which one `page` is in is not visible from Playwright's API, so grant to both.
-  const permissions = ['periodicBackgroundSync'];
+  const permissions: ['periodicBackgroundSync'] = ['periodicBackgroundSync'];
   await cdp.send('Browser.grantPermissions', { permissions, origin, browserContextId: targetInfo.browserContextId }).catch(() => {});
   await cdp.send('Browser.grantPermissions', { permissions, origin });
   // No detach: Chromium drops a session's permission overrides when the session goes.
