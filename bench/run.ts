@@ -9,6 +9,7 @@ import { machine, printTable, row, save, type Row } from './lib/report.ts';
 import { round } from './lib/stats.ts';
 import { runFanout } from './fanout/run.ts';
 import { runSize } from './size/run.ts';
+import { browserBenches } from './browser-benches.ts';
 
 const { values } = parseArgs({
   options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } },
@@ -54,6 +55,8 @@ const benches: Bench[] = [
       ];
     },
   },
+  // input-to-paint, propagation, drain (+ memory), cold-start: Chromium against the built app (bench/browser-benches.ts)
+  ...browserBenches(quick),
 ];
 
 const rows: Row[] = [];

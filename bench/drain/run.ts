@@ -1,0 +1,327 @@
+/**
+ * Outbox drain after a long offline period: N `counter.add` mutations wait offline, the network comes back,
+ * and the clock runs until the server has applied all N and nothing is pending in the browser.
+ *
+ * - Fieldboard: a signed-in tab, offline; the N entries are written into the service worker's IndexedDB
+ *   outbox exactly as its append writes them (same schema, `queued`, in order, `base` from the replica),
+ *   in one transaction, and the tab is reloaded so it paints "N pending" from IndexedDB. (Queuing them
+ *   one by one through the SW's `mutate` command is not used for setup: every append re-reads and
+ *   re-broadcasts the whole outbox, so that is quadratic; what one more click costs with N pending is
+ *   measured, against the same click with an empty outbox.) The drain covers those few clicks too. Then `setOffline(false)`: the tab relays `online`, the SW reconnects and drains.
+ * - Peer: Workbox's `workbox-background-sync` Queue (bench/drain/workbox-peer, built by Vite in this run)
+ *   in its own page and service worker against its own Fieldboard server. Offline, the page POSTs the same
+ *   N mutations to /api/push, one mutation per request (the same endpoint, validation and SQLite commit
+ *   per mutation); the SW's fetch handler puts each failed request in the Queue. Then `setOffline(false)`:
+ *   Chromium fires `sync` and the Queue replays them one request at a time, in order.
+ *
+ * Done = the server's change log holds N changes from that client (read from its SQLite file) and the
+ * browser's queue is empty (Fieldboard's outbox store / Workbox's `requests` store). Exactly once is
+ * checked three ways: N changes, the counter moved by exactly N, and the server answered `applied` N times
+ * (a replayed request would answer `applied` again from the idempotency record and show up there).
+ *
+ * Also here, because the state exists here: JS heap of the tab and of the service worker with N pending,
+ * against the same app with an empty outbox; and the server's own apply rate without a browser, N
+ * mutations pushed over one socket in batches of 500 against the same N as one HTTP POST each.
+ */
+
+import type { Browser, BrowserContext, Page } from '@playwright/test';
+import WebSocket from 'ws';
+import { newClientId, type ClientId } from '../../protocol/index.ts';
+import { goOffline, goOnline } from '../../tests/kit/browser.ts';
+import { signIn } from '../../tests/kit/app.ts';
+import { startKitServer, type KitServer } from '../../tests/kit/server.ts';
+import {
+
+  buildPage,
+  buildServiceWorker,
+  launchChromium,
+  pageHeap,
+  serviceWorkerHeap,
+  snapshotDist,
+  tempDir,
+  tracer,
+  until,
+} from '../lib/browser.ts';
+import { COUNTER_TITLE, appliedAnswers, counterValue, mutation, openServerDb, prepareBoard, push, type Board } from '../lib/fieldboard.ts';
+import { probeOf, probeScript } from '../lib/probe.ts';
+import { summarize } from '../lib/stats.ts';
+
+export interface DrainOptions {
+  mutations: number;
+}
+
+export interface DrainSide {
+  /** From `setOffline(false)` to all applied and nothing pending, ms. */
+  drainMs: number;
+  /** Changes from this client in the server's log (N when exactly once). */
+  applied: number;
+  /** How far the counter moved (N when exactly once). */
+  counterDelta: number;
+  /** `applied` answers the server gave (N unless something was sent twice). */
+  appliedAnswers: number;
+}
+
+export interface DrainResult {
+  n: number;
+  fieldboard: DrainSide & {
+    heap: { pageEmpty: number; pagePending: number; swEmpty: number; swPending: number };
+    /** Offline click to painted frame (median of 3), with an empty outbox and with N pending, ms. */
+    click: { empty: number; pending: number };
+  };
+  workbox: DrainSide & { enqueueMs: number };
+  serverRate: { batchedPerSec: number; perRequestPerSec: number };
+}
+
+/** Waits for "done" and measures from `t0` (performance.now() when the network came back). */
+async function drained(t0: number, n: number, applied: () => number, queueLength: () => Promise<number>): Promise<number> {
+  await until(() => applied() >= n, 300_000, `${n} applied on the server`, 20);
+  await until(async () => (await queueLength()) === 0, 60_000, 'an empty browser queue', 20);
+  return performance.now() - t0;
+}
+
+/** Count of an IndexedDB store in the page's origin. */
+async function idbCount(page: Page, db: string, store: string): Promise<number> {
+  return page.evaluate(
+    ([name, storeName]) =>
+      new Promise<number>((res, rej) => {
+        const open = indexedDB.open(name);
+        open.onerror = () => rej(open.error);
+        open.onsuccess = () => {
+          const d = open.result;
+          if (!d.objectStoreNames.contains(storeName)) return res(-1);
+          const req = d.transaction(storeName).objectStore(storeName).count();
+          req.onsuccess = () => (d.close(), res(req.result));
+          req.onerror = () => rej(req.error);
+        };
+      }),
+    [db, store] as const,
+  );
+}
+
+/** Writes N queued `counter.add` entries into the SW's outbox as its append would, in one transaction. */
+async function seedOutbox(page: Page, n: number, dashboardId: string, widgetId: string): Promise<string> {
+  return page.evaluate(
+    ([count, d, w]) =>
+      new Promise<string>((res, rej) => {
+        const open = indexedDB.open('fieldboard');
+        open.onerror = () => rej(open.error);
+        open.onsuccess = () => {
+          const db = open.result;
+          const tx = db.transaction(['outbox', 'meta', 'widgets'], 'readwrite', { durability: 'strict' });
+          const meta = tx.objectStore('meta');
+          const got: Record<string, unknown> = {};
+          let pending = 4;
+          const read = (key: string, req: IDBRequest) => (req.onsuccess = () => ((got[key] = req.result), --pending === 0 && write()));
+          read('identity', meta.get('identity'));
+          read('clientId', meta.get('clientId'));
+          read('nextOrder', meta.get('nextOrder'));
+          read('replica', tx.objectStore('widgets').get([d, w]));
+          const write = () => {
+            const userId = (got.identity as { id: string }).id;
+            const clientId = got.clientId as string;
+            const first = (got.nextOrder as number | undefined) ?? 1;
+            const base = (got.replica as { widget: unknown } | undefined)?.widget ?? null;
+            const now = Date.now();
+            const outbox = tx.objectStore('outbox');
+            for (let i = 0; i < count; i++) {
+              const id = `m_bench${String(i).padStart(6, '0')}${Math.random().toString(36).slice(2, 10)}`;
+              outbox.put({
+                mutation: { id, clientId, dashboardId: d, baseVersion: 0, createdAt: now, name: 'counter.add', args: { widgetId: w, delta: 1 } },
+                userId,
+                state: 'queued',
+                order: first + i,
+                attempts: 0,
+                nextAttemptAt: 0,
+                lastError: null,
+                base,
+              });
+            }
+            meta.put(first + count, 'nextOrder');
+            tx.oncomplete = () => (db.close(), res(clientId));
+          };
+          tx.onerror = () => rej(tx.error);
+        };
+      }),
+    [n, dashboardId, widgetId] as const,
+  );
+}
+
+const statusText = async (page: Page) => (await page.getByRole('status').textContent()) ?? '';
+
+/** Offline clicks on Increment, each until painted and durably queued; the median click-to-paint, ms. */
+async function offlineClicks(page: Page, k: number): Promise<number> {
+  const samples: number[] = [];
+  for (let i = 0; i < k; i++) {
+    const queued = await idbCount(page, 'fieldboard', 'outbox');
+    const shown = Number(await probeOf.value(page, COUNTER_TITLE));
+    const { x, y } = await probeOf.arm(page, COUNTER_TITLE, String(shown + 1), 30_000);
+    await page.mouse.click(x, y);
+    samples.push((await probeOf.result(page)).paint - (await probeOf.lastInput(page)));
+    await until(async () => (await idbCount(page, 'fieldboard', 'outbox')) > queued, 30_000, 'the edit in the outbox');
+  }
+  return summarize(samples).p50;
+}
+
+/** Clicks measured offline with an empty outbox and again with N pending; they drain with the N. */
+const CLICKS = 3;
+
+async function fieldboardSide(browser: Browser, server: KitServer, board: Board, n: number): Promise<DrainResult['fieldboard']> {
+  const context = await browser.newContext({ baseURL: server.url });
+  await context.addInitScript(probeScript());
+  const page = await context.newPage();
+  const db = openServerDb(server.databasePath);
+  try {
+    await signIn(page);
+    await page.getByRole('article', { name: COUNTER_TITLE }).waitFor();
+    await until(async () => /Online/.test(await statusText(page)), 10_000, 'Online');
+    await goOffline(context);
+    await until(async () => /Offline/.test(await statusText(page)), 10_000, 'Offline');
+
+    // The same offline tab, freshly loaded, with an empty outbox and then with N pending.
+    await page.reload();
+    await page.getByRole('article', { name: COUNTER_TITLE }).waitFor();
+    const pageEmpty = await pageHeap(context, page);
+    const swEmpty = await serviceWorkerHeap(browser, server.url);
+    const clickEmpty = await offlineClicks(page, CLICKS);
+
+    const clientId = await seedOutbox(page, n, board.dashboardId, board.counterId);
+    await page.reload();
+    await page.getByText(`${n + CLICKS} pending`).waitFor({ timeout: 120_000 });
+    const pagePending = await pageHeap(context, page);
+    const swPending = await serviceWorkerHeap(browser, server.url);
+    const clickPending = await offlineClicks(page, CLICKS);
+
+    const total = n + 2 * CLICKS;
+    const extra = 2 * CLICKS;
+    const counterBefore = await counterValue(board);
+    const answersBefore = await appliedAnswers(server.url);
+    const t0 = performance.now();
+    await goOnline(context);
+    const drainMs = await drained(t0, total, () => db.appliedBy(clientId), () => idbCount(page, 'fieldboard', 'outbox'));
+    return {
+      drainMs,
+      applied: db.appliedBy(clientId) - extra,
+      counterDelta: (await counterValue(board)) - counterBefore - extra,
+      appliedAnswers: (await appliedAnswers(server.url)) - answersBefore - extra,
+      heap: { pageEmpty, pagePending, swEmpty, swPending },
+      click: { empty: clickEmpty, pending: clickPending },
+    };
+  } finally {
+    db.close();
+    await context.close();
+  }
+}
+
+/** The Workbox peer: page + SW built into a static dir that a second Fieldboard server serves. */
+async function buildWorkboxPeer(outDir: string): Promise<void> {
+  await buildPage('bench/drain/workbox-peer', outDir);
+  await buildServiceWorker('bench/drain/workbox-peer/sw.ts', outDir);
+}
+
+async function workboxSide(browser: Browser, server: KitServer, board: Board, n: number): Promise<DrainResult['workbox']> {
+  const context: BrowserContext = await browser.newContext({ baseURL: server.url });
+  await context.addInitScript(probeScript()); // only for the __name helper of functions evaluated here
+  const page = await context.newPage();
+  const db = openServerDb(server.databasePath);
+  const clientId = newClientId();
+  try {
+    await page.goto('/');
+    await page.evaluate(() => (window as unknown as { peerReady: Promise<void> }).peerReady);
+    const login = await page.evaluate(async () => {
+      const r = await fetch('/api/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'demo', password: 'demo' }) });
+      return r.status;
+    });
+    if (login !== 204) throw new Error(`peer login: HTTP ${login}`);
+
+    await goOffline(context);
+    const bodies = Array.from({ length: n }, () =>
+      JSON.stringify({ clientId, mutations: [mutation(clientId, board.dashboardId, { name: 'counter.add', args: { widgetId: board.counterId, delta: 1 } })] }),
+    );
+    const e0 = performance.now();
+    const queued = await page.evaluate(
+      (list) => (window as unknown as { enqueue(r: { url: string; body: string }[]): Promise<number> }).enqueue(list.map((body) => ({ url: '/api/push', body }))),
+      bodies,
+    );
+    const enqueueMs = performance.now() - e0;
+    if (queued !== n) throw new Error(`the Workbox peer queued ${queued} of ${n}`);
+
+    const counterBefore = await counterValue(board);
+    const answersBefore = await appliedAnswers(server.url);
+    const t0 = performance.now();
+    await goOnline(context);
+    const drainMs = await drained(t0, n, () => db.appliedBy(clientId), () => idbCount(page, 'workbox-background-sync', 'requests'));
+    return {
+      drainMs,
+      applied: db.appliedBy(clientId),
+      counterDelta: (await counterValue(board)) - counterBefore,
+      appliedAnswers: (await appliedAnswers(server.url)) - answersBefore,
+      enqueueMs,
+    };
+  } finally {
+    db.close();
+    await context.close();
+  }
+}
+
+/** The server alone: N mutations over one socket, 500 per push, then N more as one HTTP POST each. */
+async function serverRate(server: KitServer, board: Board, n: number): Promise<DrainResult['serverRate']> {
+  const clientId: ClientId = newClientId();
+  const add = () => mutation(clientId, board.dashboardId, { name: 'counter.add', args: { widgetId: board.counterId, delta: 1 } });
+  const ws = new WebSocket(server.url.replace(/^http/, 'ws') + '/api/ws', {
+    headers: { cookie: board.session.cookie, origin: server.url },
+    perMessageDeflate: false,
+  });
+  const waiting = new Map<string, () => void>();
+  await new Promise<void>((res, rej) => {
+    ws.on('error', rej);
+    ws.on('open', () => ws.send(JSON.stringify({ type: 'hello', protocol: 1, clientId })));
+    ws.on('message', (data) => {
+      const f = JSON.parse(String(data)) as { type: string; requestId?: string };
+      if (f.type === 'welcome') res();
+      if (f.type === 'push-result' || f.type === 'error') waiting.get(f.requestId!)?.();
+    });
+  });
+  const b0 = performance.now();
+  for (let i = 0; i < n; i += 500) {
+    const requestId = `rate${i}`;
+    const done = new Promise<void>((r) => waiting.set(requestId, r));
+    ws.send(JSON.stringify({ type: 'push', requestId, mutations: Array.from({ length: Math.min(500, n - i) }, add) }));
+    await done;
+  }
+  const batchedMs = performance.now() - b0;
+  ws.terminate();
+  const p0 = performance.now();
+  for (let i = 0; i < n; i++) await push(board.session, clientId, [add()]);
+  const perRequestMs = performance.now() - p0;
+  return { batchedPerSec: (n * 1000) / batchedMs, perRequestPerSec: (n * 1000) / perRequestMs };
+}
+
+export async function runDrain(opts: DrainOptions): Promise<DrainResult> {
+  const n = opts.mutations;
+  const lap = tracer('drain');
+  const dist = snapshotDist();
+  const peerDir = tempDir('workbox-peer');
+  const [fbServer, wbServer, browser] = await Promise.all([
+    startKitServer({ staticDir: dist.dir, env: { LOG_LEVEL: 'warn' } }),
+    buildWorkboxPeer(peerDir.dir).then(() => startKitServer({ staticDir: peerDir.dir, env: { LOG_LEVEL: 'warn' } })),
+    launchChromium(),
+  ]);
+  try {
+    const fbBoard = await prepareBoard(fbServer.url, 4);
+    const wbBoard = await prepareBoard(wbServer.url, 4);
+    lap('servers, browser, peer build');
+    const fieldboard = await fieldboardSide(browser, fbServer, fbBoard, n);
+    lap(`fieldboard (drain ${Math.round(fieldboard.drainMs)} ms)`);
+    const workbox = await workboxSide(browser, wbServer, wbBoard, n);
+    lap(`workbox (enqueue ${Math.round(workbox.enqueueMs)} ms, drain ${Math.round(workbox.drainMs)} ms)`);
+    const rate = await serverRate(fbServer, fbBoard, n);
+    lap('server rate');
+    return { n, fieldboard, workbox, serverRate: rate };
+  } finally {
+    await browser.close();
+    await Promise.all([fbServer.stop(), wbServer.stop()]);
+    dist.remove();
+    peerDir.remove();
+  }
+}
+

@@ -1,0 +1,142 @@
+/**
+ * Propagation: a click on "Increment" in tab 1 of device A until the new value is painted in device B (a
+ * second browser context: its own profile, service worker and socket) and in tab 2 of device A, on the demo
+ * dashboard. Fieldboard: tab -> service worker (IndexedDB outbox) -> BroadcastChannel to the other tab;
+ * socket -> server (validate, apply, commit to SQLite) -> fan-out -> B's service worker (replica commit)
+ * -> B's tab. Peer: the same click relayed by a minimal Socket.IO broadcast server to a bare Preact page in
+ * the same three tabs (each tab its own Socket.IO connection: the familiar choice).
+ *
+ * Times are the trusted click's timestamp in tab 1 and the painted frame in the other tab, both epoch
+ * times of one browser. Each edit waits until every tab has settled before the next.
+ */
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import type { Browser, Page } from '@playwright/test';
+import { startKitServer } from '../../tests/kit/server.ts';
+import { signIn } from '../../tests/kit/app.ts';
+import { ROOT, buildPage, launchChromium, sleep, snapshotDist, tempDir, tracer, until } from '../lib/browser.ts';
+import { COUNTER_TITLE } from '../lib/fieldboard.ts';
+import { probeOf, probeScript } from '../lib/probe.ts';
+import { summarize } from '../lib/stats.ts';
+
+export interface PropagationOptions {
+  edits: number;
+  warmup: number;
+}
+
+type Summary = ReturnType<typeof summarize>;
+export interface PropagationResult {
+  fieldboard: { device: Summary; tab: Summary };
+  peer: { device: Summary; tab: Summary };
+}
+
+interface Tabs {
+  a1: Page;
+  a2: Page;
+  b: Page;
+}
+
+const BLOCK = 10;
+
+async function edit(t: Tabs): Promise<{ device: number; tab: number }> {
+  const expected = String(Number(await probeOf.value(t.a1, COUNTER_TITLE)) + 1);
+  await Promise.all([t.a2, t.b].map((p) => probeOf.arm(p, COUNTER_TITLE, expected, 10_000)));
+  const { x, y } = await probeOf.arm(t.a1, COUNTER_TITLE, expected, 10_000);
+  await t.a1.mouse.click(x, y);
+  const [input, tab, device] = await Promise.all([
+    probeOf.result(t.a1).then(() => probeOf.lastInput(t.a1)),
+    probeOf.result(t.a2),
+    probeOf.result(t.b),
+  ]);
+  await Promise.all([t.a1, t.a2, t.b].map((p) => probeOf.settled(p, COUNTER_TITLE, expected, 10_000)));
+  await sleep(Math.random() * 17);
+  return { device: device.paint - input, tab: tab.paint - input };
+}
+
+async function startRelay(staticDir: string): Promise<{ url: string; stop(): void }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, 'bench/propagation/relay-server.ts'), staticDir], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const port = await new Promise<number>((res, rej) => {
+    child.stdout!.on('data', (d) => {
+      const m = String(d).match(/PORT (\d+)/);
+      if (m) res(Number(m[1]));
+    });
+    child.once('exit', (c) => rej(new Error(`relay exited with ${c}`)));
+  });
+  return { url: `http://127.0.0.1:${port}`, stop: () => void child.kill('SIGTERM') };
+}
+
+async function fieldboardTabs(browser: Browser, url: string): Promise<Tabs> {
+  const a = await browser.newContext({ baseURL: url });
+  const b = await browser.newContext({ baseURL: url });
+  for (const c of [a, b]) await c.addInitScript(probeScript());
+  const [a1, bPage] = await Promise.all([a.newPage(), b.newPage()]);
+  await Promise.all([signIn(a1), signIn(bPage)]);
+  const a2 = await a.newPage();
+  await a2.goto('/');
+  for (const p of [a1, a2, bPage]) {
+    await p.getByRole('article', { name: COUNTER_TITLE }).waitFor();
+    await until(async () => /Online/.test((await p.getByRole('status').textContent()) ?? ''), 10_000, 'Online');
+  }
+  return { a1, a2, b: bPage };
+}
+
+async function peerTabs(browser: Browser, url: string): Promise<Tabs> {
+  const a = await browser.newContext();
+  const b = await browser.newContext();
+  for (const c of [a, b]) await c.addInitScript(probeScript());
+  const [a1, a2, bPage] = await Promise.all([a.newPage(), a.newPage(), b.newPage()]);
+  for (const p of [a1, a2, bPage]) {
+    await p.goto(`${url}/?widgets=4&relay`);
+    await p.evaluate(() => (window as unknown as { peerReady: Promise<void> }).peerReady);
+  }
+  return { a1, a2, b: bPage };
+}
+
+export async function runPropagation(opts: PropagationOptions): Promise<PropagationResult> {
+  const lap = tracer('propagation');
+  const dist = snapshotDist();
+  const peerDir = tempDir('relay-peer');
+  const [server, browser] = await Promise.all([
+    startKitServer({ staticDir: dist.dir, env: { LOG_LEVEL: 'warn' } }),
+    launchChromium(),
+    buildPage('bench/peer-board', peerDir.dir),
+  ]);
+  const relay = await startRelay(peerDir.dir);
+  lap('server, browser, peer build, relay');
+  try {
+    const [fb, peer] = await Promise.all([fieldboardTabs(browser, server.url), peerTabs(browser, relay.url)]);
+    lap('tabs');
+    for (let i = 0; i < opts.warmup; i++) {
+      await edit(fb);
+      await edit(peer);
+    }
+    lap('warm-up');
+    const samples = { fb: { device: [] as number[], tab: [] as number[] }, peer: { device: [] as number[], tab: [] as number[] } };
+    for (let done = 0; done < opts.edits; done += BLOCK) {
+      for (const [tabs, into] of [
+        [fb, samples.fb],
+        [peer, samples.peer],
+      ] as const) {
+        for (let k = 0; k < Math.min(BLOCK, opts.edits - done); k++) {
+          const s = await edit(tabs);
+          into.device.push(s.device);
+          into.tab.push(s.tab);
+        }
+      }
+    }
+    lap('edits');
+    return {
+      fieldboard: { device: summarize(samples.fb.device), tab: summarize(samples.fb.tab) },
+      peer: { device: summarize(samples.peer.device), tab: summarize(samples.peer.tab) },
+    };
+  } finally {
+    await browser.close();
+    relay.stop();
+    await server.stop();
+    dist.remove();
+    peerDir.remove();
+  }
+}
