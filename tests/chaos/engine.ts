@@ -333,13 +333,40 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   }
 
   // ---- Faults -----------------------------------------------------------------------------------------------
+  /**
+   * Makes sure the device's service worker runs (it answers a `get-state`) before its network emulation
+   * changes: changing it under a stopped worker can hang Chromium's CDP (docs/testing.md, "Two traps").
+   * A person's next action would wake the worker anyway; this only keeps the harness out of that trap.
+   */
+  async function wakeWorker(d: Device): Promise<void> {
+    await d.tabs[0].page.evaluate(
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const requestId = `chaos-wake-${Math.random().toString(36).slice(2)}`;
+          const timer = setTimeout(() => reject(new Error('the service worker did not answer get-state in 10 s')), 10_000);
+          const onMessage = (e: MessageEvent) => {
+            if (e.data?.type !== 'reply' || e.data.requestId !== requestId) return;
+            clearTimeout(timer);
+            navigator.serviceWorker.removeEventListener('message', onMessage);
+            resolve();
+          };
+          navigator.serviceWorker.addEventListener('message', onMessage);
+          navigator.serviceWorker.controller?.postMessage({ type: 'get-state', requestId });
+        }),
+    );
+  }
+  async function setNetwork(d: Device, online: boolean): Promise<void> {
+    await wakeWorker(d);
+    if (online) await goOnline(d.context);
+    else await goOffline(d.context);
+    d.offline = !online;
+  }
+
   async function fault(kind: FaultKind): Promise<string> {
     switch (kind) {
       case 'offline': {
         const d = rng.pick(devices);
-        if (d.offline) await goOnline(d.context);
-        else await goOffline(d.context);
-        d.offline = !d.offline;
+        await setNetwork(d, d.offline);
         return `${d.name} ${d.offline ? 'offline' : 'online'}`;
       }
       case 'drop-sockets':
@@ -405,10 +432,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
 
   async function settle(round: number): Promise<void> {
     const t0 = Date.now();
-    for (const d of devices) {
-      if (d.offline) await goOnline(d.context);
-      d.offline = false;
-    }
+    for (const d of devices) if (d.offline) await setNetwork(d, true);
     for (const t of allTabs()) await tidy(t);
     const deadline = t0 + settleTimeoutMs;
     let last = '';
