@@ -22,6 +22,7 @@ import {
   type ConnectionState,
   type DashboardId,
   type Mutation,
+  type MutationId,
   type MutationResult,
   type OutboxEntry,
   type Reply,
@@ -394,9 +395,17 @@ export class Engine {
     this.inflight?.done({ ok: false, unauthorized: false, error: reason });
   }
 
+  /**
+   * Commits replica updates. A change that carries one of this client's mutation ids proves that mutation
+   * applied, so its outbox entry goes in the same transaction: otherwise the view would replay it on top of
+   * the replica that already holds it (a counter showing +2, then +1, until the push result or, after a
+   * dropped socket, the re-push settles it).
+   */
   private async commitReplica(updates: ReplicaUpdate[], extra: Parameters<SwStore['commit']>[0] = {}): Promise<void> {
-    await this.env.store.commit({ ...extra, replica: updates });
+    const applied = ownMutationIds(updates, this.clientId);
+    await this.env.store.commit({ ...extra, replica: updates, remove: [...(extra.remove ?? []), ...applied] });
     this.announceReplica(updates);
+    if (applied.length) await this.broadcastOutbox();
   }
 
   private announceReplica(updates: ReplicaUpdate[]): void {
@@ -542,7 +551,7 @@ export class Engine {
     }
     await this.env.store.commit({
       replica: pulls,
-      remove: plan.remove,
+      remove: [...plan.remove, ...ownMutationIds(pulls, this.clientId)],
       update: plan.put.filter((e) => batchIds.has(e.mutation.id)),
       put: plan.put.filter((e) => !batchIds.has(e.mutation.id)),
       activity: plan.activity.map((entry) => ({ userId, entry })),
@@ -602,4 +611,14 @@ export class Engine {
     }
     await this.drain();
   }
+}
+
+/** Mutation ids of `clientId` that the changes of `updates` carry. */
+export function ownMutationIds(updates: ReplicaUpdate[], clientId: ClientId): MutationId[] {
+  const ids: MutationId[] = [];
+  for (const u of updates) {
+    if (u.kind !== 'changes') continue;
+    for (const c of u.changes) if (c.mutationId && c.clientId === clientId) ids.push(c.mutationId);
+  }
+  return ids;
 }

@@ -13,7 +13,7 @@
  * (a provisional entry until the SW's outbox broadcast holding it arrives), so the optimistic view never
  * waits for a round trip and never drops an edit between the SW's answer and its broadcast.
  */
-import { signal, type ReadonlySignal, type Signal } from '@preact/signals';
+import { batch, signal, type ReadonlySignal, type Signal } from '@preact/signals';
 import { Workbox } from 'workbox-window';
 import {
   BROADCAST_CHANNEL,
@@ -216,7 +216,11 @@ export class SwSyncClient implements SyncClient {
       case 'replica':
         this.replicaVersion.set(m.dashboardId, (this.replicaVersion.get(m.dashboardId) ?? 0) + 1);
         if (m.reset) void this.loadReplica(m.dashboardId);
-        else if (this.replicas.has(m.dashboardId)) this.applyChanges(m.dashboardId, m.changes);
+        else
+          batch(() => {
+            if (this.replicas.has(m.dashboardId)) this.applyChanges(m.dashboardId, m.changes);
+            this.dropApplied(m.changes);
+          });
         break;
       case 'outbox':
         this.outboxSeq = m.seq;
@@ -251,6 +255,19 @@ export class SwSyncClient implements SyncClient {
       else byId.delete(c.widgetId);
     }
     s.value = [...byId.values()];
+  }
+
+  /**
+   * Mutations whose changes the replica now holds stop replaying at once, in the same render as the replica
+   * (the SW's outbox broadcast saying so follows): replaying them on top would count them twice.
+   */
+  private dropApplied(changes: Change[]): void {
+    const applied = new Set(changes.map((c) => c.mutationId).filter((id) => id !== null));
+    if (applied.size === 0) return;
+    const before = this.swOutbox.length + this.provisional.size;
+    this.swOutbox = this.swOutbox.filter((e) => !applied.has(e.mutation.id));
+    for (const id of applied) this.provisional.delete(id);
+    if (this.swOutbox.length + this.provisional.size !== before) this.publishOutbox();
   }
 
   private setSwOutbox(entries: OutboxEntry[]): void {

@@ -3,7 +3,7 @@
  * both while offline becomes a conflict that each resolution settles identically everywhere, a reload
  * offline still shows what is pending.
  */
-import { apiLogin, goOffline, goOnline, pendingCount, serverState, test, expect, waitForSynced } from '../kit/index.ts';
+import { apiDashboards, apiLogin, goOffline, goOnline, pendingCount, serverState, test, expect, waitForSynced } from '../kit/index.ts';
 import { counterValue, device, expectOffline, noteBox, typeNote, widget } from './ui-helpers.ts';
 
 test('offline edits of every kind appear on the other device once online', async ({ browser, server }) => {
@@ -119,4 +119,26 @@ test('a reload while offline still shows the pending edits and their count', asy
   await goOnline(a.context);
   await waitForSynced(a.page);
   await expect(counterValue(a.page, 'Pumps')).toHaveText('1');
+});
+
+test('a counter clicked online only ever counts up: its own echo never shows it twice', async ({ browser, server }) => {
+  const a = await device(browser, server.url);
+  // Every value the counter's text takes, as painted: a mutation replayed on top of a replica that already
+  // holds it would show one too many, then step back.
+  await a.page.evaluate(() => {
+    const el = [...document.querySelectorAll('article')].find((x) => x.getAttribute('aria-label') === 'Pumps')!.querySelector('.counter-value')!;
+    const seen: string[] = [el.textContent ?? ''];
+    (window as unknown as { seen: string[] }).seen = seen;
+    new MutationObserver(() => seen.push(el.textContent ?? '')).observe(el, { childList: true, characterData: true, subtree: true });
+  });
+  const increment = widget(a.page, 'Pumps').getByRole('button', { name: 'Increment' });
+  for (let i = 0; i < 15; i++) await increment.click();
+  await waitForSynced(a.page);
+  await expect(counterValue(a.page, 'Pumps')).toHaveText('15');
+  const seen = (await a.page.evaluate(() => (window as unknown as { seen: string[] }).seen)).map(Number);
+  expect(seen.length).toBeGreaterThanOrEqual(15);
+  expect(seen.every((v, i) => i === 0 || v >= seen[i - 1]), `values shown: ${seen.join(' ')}`).toBe(true);
+  const api = await apiLogin(server.url);
+  const [dashboard] = await apiDashboards(api);
+  expect((await serverState(api, dashboard.id)).find((w) => w.title === 'Pumps')).toMatchObject({ kind: 'counter', value: 15 });
 });

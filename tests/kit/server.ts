@@ -65,7 +65,7 @@ export async function startKitServer(opts: KitServerOptions = {}): Promise<KitSe
     PORT: String(port),
     HOST: '127.0.0.1',
     DATABASE_URL: `sqlite:${databasePath}`,
-    FIELDBOARD_STATIC_DIR: opts.staticDir ?? join(ROOT, 'dist'),
+    FIELDBOARD_STATIC_DIR: opts.staticDir ?? process.env.FIELDBOARD_STATIC_DIR ?? join(ROOT, 'dist'),
     FIELDBOARD_DEMO_PASSWORD: 'demo',
     LOG_LEVEL: process.env.FIELDBOARD_KIT_LOG_LEVEL ?? 'info',
     ...opts.env,

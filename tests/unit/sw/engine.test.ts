@@ -88,6 +88,40 @@ describe('an outbox entry\'s life', () => {
     await waitFor(() => expect(outboxBroadcasts(h.broadcasts).slice(-3)).toEqual([[[id, 'queued']], [[id, 'sending']], []]));
   });
 
+  it('a change carrying its id settles the entry with the replica, in one commit, before the push result', async () => {
+    const h = engine();
+    await h.signIn();
+    await h.cmd({ type: 'watch', dashboardIds: [D1] });
+    await h.until('caught-up');
+    h.server.holdPushes = true;
+    let clientId = '' as ClientId;
+    const reply = await h.mutate((c) => ((clientId = c), mk.add(WA, 1, { clientId: c })));
+    const data = parse(MutateReplyDataSchema, reply.data);
+    if (!data.ok) throw new Error(data.message);
+    const id = data.value.entry.mutation.id;
+    await waitForPush(h, 1);
+
+    // The server echoes the change before its push-result (PROTOCOL.md); the result is late, then lost.
+    const w = counterWidget(WA, 2, 1);
+    const seen = h.broadcasts.length;
+    h.server.socket!.deliver({
+      type: 'changes',
+      dashboardId: D1,
+      changes: [{ seq: 1, dashboardId: D1, widgetId: WA, version: 2, widget: w, mutationId: id, clientId, userId: ALICE.id, at: 1 }],
+    });
+    await waitFor(async () => expect(await h.outbox()).toEqual([]));
+    expect(await readReplica(await h.store.handle.get(), D1, ALICE.id)).toEqual([w]);
+    // Tabs hear the replica holding the change, then the outbox without the entry: never both at once
+    // (a view replaying the +1 on top of a replica that already has it would show +2).
+    await waitFor(() => expect(h.broadcasts.slice(seen).map((b) => b.type)).toEqual(['replica', 'outbox']));
+    expect(outboxBroadcasts(h.broadcasts).at(-1)).toEqual([]);
+
+    // The socket drops before the push result: the entry goes back to queued only if it is still there.
+    h.server.socket!.serverClose(1006);
+    await turns();
+    expect(await h.outbox()).toEqual([]);
+  });
+
   it('a rejected mutation leaves the outbox and the person is told why, in IndexedDB and by broadcast', async () => {
     const h = engine();
     await h.signIn();
