@@ -7,16 +7,15 @@ export function Board() {
   const ui = useUi();
   const view = ui.view.value;
   if (!ui.dashboardId.value) return <p class="empty">No dashboard yet. Create one with “New dashboard”.</p>;
-  const positions = view.map((v) => v.widget.position);
   return (
     <>
       <section class="grid" aria-label="Widgets">
         {view.length === 0 && <p class="empty">This dashboard has no widgets yet.</p>}
         {view.map((v, i) => (
-          <WidgetCard key={v.widget.id} item={v} index={i} positions={positions} />
+          <WidgetCard key={v.widget.id} item={v} index={i} last={i === view.length - 1} />
         ))}
       </section>
-      <AddWidget lastPosition={positions.at(-1) ?? null} />
+      <AddWidget lastPosition={view.at(-1)?.widget.position ?? null} />
     </>
   );
 }

@@ -87,14 +87,30 @@ export function buildView(
   );
 }
 
+/**
+ * `next` with every item that shows the same as in `previous` (same widget object, marks and confirmed
+ * version) replaced by the previous item, so a card whose widget did not change is not rendered again:
+ * one click must not re-render the other 199 cards.
+ */
+export function keepUnchanged(previous: ViewWidget[], next: ViewWidget[]): ViewWidget[] {
+  const before = new Map(previous.map((v) => [v.widget.id, v]));
+  return next.map((v) => {
+    const p = before.get(v.widget.id);
+    const same =
+      p && p.widget === v.widget && p.confirmedVersion === v.confirmedVersion && p.marks.length === v.marks.length && p.marks.every((m, i) => m === v.marks[i]);
+    return same ? p : v;
+  });
+}
+
 /** The view of the selected dashboard as a computed signal: recomputed only when its inputs change. */
 export function optimisticView(
   client: SyncClient,
   dashboardId: ReadonlySignal<DashboardId | null>,
 ): ReadonlySignal<ViewWidget[]> {
+  let previous: ViewWidget[] = [];
   return computed(() => {
     const id = dashboardId.value;
-    if (!id) return [];
-    return buildView(client.confirmed(id).value, client.outbox.value, id, client.user.value?.id ?? null);
+    if (!id) return (previous = []);
+    return (previous = keepUnchanged(previous, buildView(client.confirmed(id).value, client.outbox.value, id, client.user.value?.id ?? null)));
   });
 }

@@ -3,6 +3,7 @@
  * shares (rename, move, delete). Edits of fields read `confirmedVersion` as their baseVersion: the
  * optimistic version is speculative and would hide a real conflict.
  */
+import { memo } from '../app/memo.ts';
 import { useState } from 'preact/hooks';
 import { assertNever } from '../../protocol/index.ts';
 import type { ViewWidget, WidgetMark } from '../state/optimistic.ts';
@@ -19,12 +20,16 @@ const MARK_TEXT: Record<WidgetMark, string> = { pending: 'Pending', failed: 'Fai
 
 export interface CardProps {
   item: ViewWidget;
+  /** Place in the view, for moves (the view's positions are read when a move is asked for). */
   index: number;
-  /** Positions of the whole view in display order, to compute a move's new position. */
-  positions: string[];
+  last: boolean;
 }
 
-export function WidgetCard({ item, index, positions }: CardProps) {
+/**
+ * Rendered again only when its own props change (`item` keeps its identity while the widget shows the
+ * same, see `keepUnchanged`), so an edit re-renders one card, not the whole board.
+ */
+export const WidgetCard = memo(function WidgetCard({ item, index, last }: CardProps) {
   const { widget, marks } = item;
   const mutate = useMutate();
   const ui = useUi();
@@ -32,6 +37,7 @@ export function WidgetCard({ item, index, positions }: CardProps) {
 
   const move = (delta: -1 | 1) => {
     try {
+      const positions = ui.view.peek().map((v) => v.widget.position);
       const position = positionForMove(positions, index, delta);
       if (position) mutate({ name: 'widget.move', args: { widgetId: widget.id, position } }, item.confirmedVersion);
     } catch (e) {
@@ -80,7 +86,7 @@ export function WidgetCard({ item, index, positions }: CardProps) {
           <button type="button" disabled={index === 0} onClick={() => move(-1)}>
             Move up
           </button>
-          <button type="button" disabled={index === positions.length - 1} onClick={() => move(1)}>
+          <button type="button" disabled={last} onClick={() => move(1)}>
             Move down
           </button>
           <button type="button" class="danger" onClick={() => setMode('delete')}>
@@ -90,7 +96,7 @@ export function WidgetCard({ item, index, positions }: CardProps) {
       )}
     </article>
   );
-}
+});
 
 function Body({ item }: { item: ViewWidget }) {
   const w = item.widget;

@@ -1,7 +1,7 @@
 import { effect, signal } from '@preact/signals';
 import { describe, expect, it } from 'vitest';
 import type { DashboardId, ItemId, UserId, WidgetId } from '../../protocol/index.ts';
-import { buildView, optimisticView } from '../../src/state/optimistic.ts';
+import { buildView, keepUnchanged, optimisticView } from '../../src/state/optimistic.ts';
 import { DASH, USER, checklist, counter, entry, fakeClient, note } from './fake-client.ts';
 
 const w1 = 'w_1' as WidgetId;
@@ -117,5 +117,25 @@ describe('optimisticView (computed signal)', () => {
     dash.value = null;
     stop();
     expect(seen).toEqual([1, 2, 11, 10, -1]);
+  });
+});
+
+describe('keepUnchanged (stable items for unchanged cards)', () => {
+  it('keeps the previous item when widget, marks and confirmed version are the same, and only then', () => {
+    const confirmed = [counter('w_1', 'A', 1, 'a0', 2), counter('w_2', 'B', 2, 'a1', 3)];
+    const before = buildView(confirmed, [], DASH, USER.id);
+    const pending = [entry({ name: 'counter.add', args: { widgetId: w2, delta: 1 } })];
+    const after = keepUnchanged(before, buildView(confirmed, pending, DASH, USER.id));
+    expect(after[0]).toBe(before[0]);
+    expect(after[1]).not.toBe(before[1]);
+    expect(after[1]).toMatchObject({ marks: ['pending'], confirmedVersion: 3 });
+    // Same widget object, other marks: a new item (the card must show its mark).
+    const failed = keepUnchanged(after, buildView(confirmed, [{ ...pending[0], state: 'failed' as const }], DASH, USER.id));
+    expect(failed[0]).toBe(before[0]);
+    expect(failed[1]).not.toBe(after[1]);
+    // Gone widgets go; order follows the new view.
+    const fewer = keepUnchanged(before, buildView([confirmed[1]], [], DASH, USER.id));
+    expect(fewer).toEqual([before[1]]);
+    expect(fewer[0]).toBe(before[1]);
   });
 });

@@ -1,4 +1,5 @@
 import { act, fireEvent, screen, within } from '@testing-library/preact';
+import { options, type VNode } from 'preact';
 import { describe, expect, it, vi } from 'vitest';
 import type { WidgetId } from '../../protocol/index.ts';
 import { DASH, checklist, counter, entry, fakeClient, metric, note } from './fake-client.ts';
@@ -37,6 +38,41 @@ describe('widget grid', () => {
     expect(card('Shift notes').getAllByRole('listitem').map((li) => li.textContent)).toEqual(['Conflict']);
     expect(card('Checks').queryAllByRole('listitem', { name: /Pending|Conflict/ })).toHaveLength(0);
     expect(card('Pumps').getByText('5')).toBeTruthy(); // 3 + 1 + 1, optimistic
+  });
+});
+
+describe('rendering cost', () => {
+  it('an edit renders again only the card it changes, not the whole board', async () => {
+    const client = fakeClient({ widgets: board() });
+    renderApp(client);
+    const rendered: string[] = [];
+    const previous = options.diffed;
+    options.diffed = (vnode: VNode) => {
+      const type = vnode.type as { name?: string };
+      if (typeof vnode.type === 'function' && type.name === 'WidgetCard') {
+        rendered.push((vnode.props as { item: { widget: { title: string } } }).item.widget.title);
+      }
+      previous?.(vnode);
+    };
+    try {
+      await act(() => {
+        client.outbox.value = [entry({ name: 'counter.add', args: { widgetId: 'w_c' as WidgetId, delta: 1 } })];
+      });
+      expect(rendered).toEqual(['Pumps']);
+      expect(card('Pumps').getByText('4')).toBeTruthy();
+      // Settled: Pumps shows its confirmed value again. (A card with pending edits replays them into a new
+      // widget object at every change of the view, so it renders again; the others do not.)
+      await act(() => {
+        client.outbox.value = [];
+      });
+      rendered.length = 0;
+      await act(() => {
+        client.confirmedOf(DASH).value = client.confirmedOf(DASH).value.map((w) => (w.id === 'w_n' ? { ...w, text: 'changed', version: 3 } : w));
+      });
+      expect(rendered).toEqual(['Shift notes']);
+    } finally {
+      options.diffed = previous;
+    }
   });
 });
 
