@@ -50,7 +50,7 @@ describe('rendering cost', () => {
     options.diffed = (vnode: VNode) => {
       const type = vnode.type as { name?: string };
       if (typeof vnode.type === 'function' && type.name === 'WidgetCard') {
-        rendered.push((vnode.props as { item: { widget: { title: string } } }).item.widget.title);
+        rendered.push((vnode.props as unknown as { item: { widget: { title: string } } }).item.widget.title);
       }
       previous?.(vnode);
     };
