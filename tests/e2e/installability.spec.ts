@@ -61,7 +61,7 @@ test('the manifest is valid, Chromium finds no installability errors, and the in
     }
   } finally {
     await context.close();
-    rmSync(profile, { recursive: true, force: true });
+    rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
   }
 });
 

@@ -69,6 +69,6 @@ test('update available', async ({ browser }) => {
     await a.page.screenshot({ path: join(OUT, 'update-available.png'), fullPage: true });
   } finally {
     await server.stop();
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
   }
 });

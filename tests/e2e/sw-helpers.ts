@@ -66,6 +66,6 @@ export function copyOfDist(): { dir: string; bumpServiceWorker(): void; remove()
       const file = join(dir, 'sw.js');
       writeFileSync(file, `${readFileSync(file, 'utf8')}\n// update ${Date.now()}\n`);
     },
-    remove: () => rmSync(dir, { recursive: true, force: true }),
+    remove: () => rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 }),
   };
 }

@@ -113,7 +113,9 @@ class Browser {
     const gone = new Promise((r) => this.proc.once('exit', r));
     this.proc.kill('SIGTERM');
     await gone;
-    rmSync(this.dir, { recursive: true, force: true });
+    // Chromium's helper processes can still be writing into the profile for a moment after the browser
+    // process exits (seen as ENOTEMPTY under load): retry the removal.
+    rmSync(this.dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
   }
 }
 
