@@ -1,7 +1,7 @@
 /** Add a widget at the end of the dashboard. A metric needs the key its sensor feeds. */
 import { useState } from 'preact/hooks';
 import { newWidgetId, WIDGET_KINDS, type WidgetKind } from '../../protocol/index.ts';
-import { keyBetween } from '../state/fractional-index.ts';
+import { jitteredKeyBetween } from '../state/fractional-index.ts';
 import { useMutate } from './use-mutate.ts';
 
 const LABEL: Record<WidgetKind, string> = { counter: 'Counter', note: 'Note', checklist: 'Checklist', metric: 'Metric' };
@@ -16,7 +16,7 @@ export function AddWidget({ lastPosition }: { lastPosition: string | null }) {
     e.preventDefault();
     const t = title.trim();
     if (!t || (kind === 'metric' && !metricKey.trim())) return;
-    const base = { widgetId: newWidgetId(), kind, title: t, position: keyBetween(lastPosition, null) };
+    const base = { widgetId: newWidgetId(), kind, title: t, position: jitteredKeyBetween(lastPosition, null) };
     // Creation has no base to conflict with: baseVersion 0.
     mutate({ name: 'widget.create', args: kind === 'metric' ? { ...base, metricKey: metricKey.trim() } : base }, 0);
     setTitle('');

@@ -44,15 +44,44 @@ function midpoint(a: string, b: string | null): string {
 }
 
 /**
- * The position that moves the item at `index` of `positions` (already in display order) by `delta`
- * (-1 up, +1 down), or null when it is already at that end.
+ * `keyBetween` with a random tail (three base-62 digits, none zero), for keys this device writes: two devices
+ * that make the same move, or add at the end, at the same time would otherwise write the same key, and
+ * nothing fits between two equal keys. The tail is dropped in the rare case it would not sort below `b`.
  */
-export function positionForMove(positions: string[], index: number, delta: -1 | 1): string | null {
+export function jitteredKeyBetween(a: string | null, b: string | null, random: () => number = Math.random): string {
+  const key = keyBetween(a, b);
+  let tail = '';
+  for (let i = 0; i < 3; i++) tail += DIGITS[1 + Math.floor(random() * (DIGITS.length - 1))];
+  return b === null || key + tail < b ? key + tail : key;
+}
+
+function hasKeyBetween(a: string, b: string): boolean {
+  try {
+    keyBetween(a, b);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The position that moves the item at `index` of `positions` (already in display order) by `delta`
+ * (-1 up, +1 down), or null when it is already at that end. Neighbours with equal keys (written before keys
+ * had a random tail, or by another client) leave no room between them: the item then also passes the
+ * neighbours tied with the one it was asked to pass, rather than failing.
+ */
+export function positionForMove(positions: string[], index: number, delta: -1 | 1, random: () => number = Math.random): string | null {
   const target = index + delta;
   if (target < 0 || target >= positions.length) return null;
   const others = positions.filter((_, i) => i !== index);
   // In the list without the item, it goes in front of the element now at `target`.
-  const before = target > 0 ? others[target - 1] : null;
-  const after = target < others.length ? others[target] : null;
-  return keyBetween(before, after);
+  let lo = target - 1;
+  let hi = target;
+  for (;;) {
+    const before = lo >= 0 ? others[lo] : null;
+    const after = hi < others.length ? others[hi] : null;
+    if (before === null || after === null || hasKeyBetween(before, after)) return jitteredKeyBetween(before, after, random);
+    if (delta === 1) hi++;
+    else lo--;
+  }
 }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DIGITS, keyBetween, positionForMove } from '../../src/state/fractional-index.ts';
+import { DIGITS, jitteredKeyBetween, keyBetween, positionForMove } from '../../src/state/fractional-index.ts';
 
 const key = fc
   .array(fc.constantFrom(...DIGITS), { minLength: 1, maxLength: 6 })
@@ -54,13 +54,42 @@ describe('keyBetween', () => {
   });
 });
 
+describe('jitteredKeyBetween', () => {
+  it('stays strictly between its bounds, never ends in zero, and two calls almost never agree', () => {
+    fc.assert(
+      fc.property(key, key, (x, y) => {
+        fc.pre(x !== y);
+        const [a, b] = x < y ? [x, y] : [y, x];
+        for (const k of [jitteredKeyBetween(a, b), jitteredKeyBetween(null, a), jitteredKeyBetween(b, null)]) {
+          expect(k.endsWith('0')).toBe(false);
+        }
+        const k = jitteredKeyBetween(a, b);
+        expect(k > a && k < b).toBe(true);
+      }),
+    );
+    const keys = new Set(Array.from({ length: 200 }, () => jitteredKeyBetween('zzx', null)));
+    expect(keys.size).toBeGreaterThan(195);
+  });
+});
+
 describe('positionForMove', () => {
   const ps = ['a0', 'a1', 'a2'];
+  const zeroTail = () => 0; // the smallest tail, "111"
   it('moves up between the two items above, and down between the two below', () => {
-    expect(positionForMove(ps, 2, -1)).toBe(keyBetween('a0', 'a1'));
-    expect(positionForMove(ps, 1, -1)).toBe(keyBetween(null, 'a0'));
-    expect(positionForMove(ps, 0, 1)).toBe(keyBetween('a1', 'a2'));
-    expect(positionForMove(ps, 1, 1)).toBe(keyBetween('a2', null));
+    expect(positionForMove(ps, 2, -1, zeroTail)).toBe(keyBetween('a0', 'a1') + '111');
+    expect(positionForMove(ps, 1, -1, zeroTail)).toBe(keyBetween(null, 'a0') + '111');
+    expect(positionForMove(ps, 0, 1, zeroTail)).toBe(keyBetween('a1', 'a2') + '111');
+    expect(positionForMove(ps, 1, 1, zeroTail)).toBe(keyBetween('a2', null) + '111');
+  });
+  it('passes the whole tie when the neighbour it passes shares its key with the next one (no error)', () => {
+    // Two devices once moved widgets to the end at the same time: "zzx" twice (seen in the chaos run).
+    const tied = ['a', 'm', 'zzx', 'zzx', 'zzz'];
+    const down = positionForMove(tied, 1, 1)!;
+    expect(down > 'zzx' && down < 'zzz').toBe(true);
+    const up = positionForMove(tied, 4, -1)!;
+    expect(up > 'm' && up < 'zzx').toBe(true);
+    expect(positionForMove(['a', 'b', 'b'], 0, 1)! > 'b').toBe(true);
+    expect(positionForMove(['b', 'b', 'c'], 2, -1)! < 'b').toBe(true);
   });
   it('returns null at the ends', () => {
     expect([positionForMove(ps, 0, -1), positionForMove(ps, 2, 1)]).toEqual([null, null]);

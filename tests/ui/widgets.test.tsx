@@ -1,6 +1,6 @@
 import { act, fireEvent, screen, within } from '@testing-library/preact';
 import { options, type VNode } from 'preact';
-import { describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { WidgetId } from '../../protocol/index.ts';
 import { DASH, checklist, counter, entry, fakeClient, metric, note } from './fake-client.ts';
 import { renderApp } from './render-app.tsx';
@@ -12,6 +12,10 @@ const board = () => [
   metric('w_m', 'Flow rate', 'flow', [1, 3, 2], 'a3', 9),
 ];
 const card = (name: string) => within(screen.getByRole('article', { name }));
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
 
 describe('widget grid', () => {
   it('renders one article per widget, named by title, in position order, with kind contents', () => {
@@ -114,6 +118,7 @@ describe('widget controls call mutate with the right args and the confirmed base
   });
 
   it('Move up / Move down write a position between the new neighbours; the ends are disabled', () => {
+    vi.spyOn(Math, 'random').mockReturnValue(0); // the keys' random tail is then "111"
     const client = fakeClient({ widgets: board() });
     renderApp(client);
     expect((card('Pumps').getByRole('button', { name: 'Move up' }) as HTMLButtonElement).disabled).toBe(true);
@@ -122,9 +127,9 @@ describe('widget controls call mutate with the right args and the confirmed base
     fireEvent.click(card('Pumps').getByRole('button', { name: 'Move down' }));
     fireEvent.click(card('Shift notes').getByRole('button', { name: 'Move up' }));
     expect(client.mutate.mock.calls).toEqual([
-      [DASH, { name: 'widget.move', args: { widgetId: 'w_l', position: 'a0V' } }, 4], // between a0 and a1
-      [DASH, { name: 'widget.move', args: { widgetId: 'w_c', position: 'a1V' } }, 5], // between a1 and a2
-      [DASH, { name: 'widget.move', args: { widgetId: 'w_n', position: 'I' } }, 2], // before a0
+      [DASH, { name: 'widget.move', args: { widgetId: 'w_l', position: 'a0V111' } }, 4], // between a0 and a1
+      [DASH, { name: 'widget.move', args: { widgetId: 'w_c', position: 'a1V111' } }, 5], // between a1 and a2
+      [DASH, { name: 'widget.move', args: { widgetId: 'w_n', position: 'I111' } }, 2], // before a0
     ]);
   });
 
@@ -162,6 +167,7 @@ describe('widget controls call mutate with the right args and the confirmed base
   });
 
   it('add widget sends widget.create with baseVersion 0 at the end; a metric carries its key', () => {
+    vi.spyOn(Math, 'random').mockReturnValue(0);
     const client = fakeClient({ widgets: board() });
     renderApp(client);
     const form = within(screen.getByRole('form', { name: 'Add widget' }));
@@ -173,8 +179,8 @@ describe('widget controls call mutate with the right args and the confirmed base
     fireEvent.click(form.getByRole('button', { name: 'Add widget' }));
     const id = expect.stringMatching(/^w_[0-9A-Z]{26}$/);
     expect(client.mutate.mock.calls).toEqual([
-      [DASH, { name: 'widget.create', args: { widgetId: id, kind: 'counter', title: 'Valves', position: 'n' } }, 0],
-      [DASH, { name: 'widget.create', args: { widgetId: id, kind: 'metric', title: 'Pressure', position: 'n', metricKey: 'psi' } }, 0],
+      [DASH, { name: 'widget.create', args: { widgetId: id, kind: 'counter', title: 'Valves', position: 'n111' } }, 0],
+      [DASH, { name: 'widget.create', args: { widgetId: id, kind: 'metric', title: 'Pressure', position: 'n111', metricKey: 'psi' } }, 0],
     ]);
   });
 
