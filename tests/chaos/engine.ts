@@ -91,6 +91,24 @@ const skip = (why: string): never => {
 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Longest a single operation or fault may take before the run stops and names it (instead of hanging). */
+const STEP_LIMIT_MS = 90_000;
+
+class Hung extends Error {}
+
+/** `work`, or a `Hung` error naming `what` after `ms`: a stuck CDP call or page must fail the run, not stall it. */
+async function within<T>(ms: number, what: string, work: Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Hung(`${what} did not finish in ${ms / 1000} s`)), ms);
+  });
+  try {
+    return await Promise.race([work, limit]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 const WORDS = ['pump', 'valve', 'flow', 'check', 'north', 'south', 'filter', 'tank', 'leak', 'ok', 'noisy', 'shift', 'spare', 'seal'];
 
 export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
@@ -519,7 +537,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       for (; done < end; done++) {
         if (rng.chance(faultRate)) {
           const kind = rng.weighted(FAULTS);
-          const what = await fault(kind);
+          const what = await within(STEP_LIMIT_MS, `fault ${kind} (operation ${done + 1})`, fault(kind));
           report.faultsByKind[kind] = (report.faultsByKind[kind] ?? 0) + 1;
           if (process.env.CHAOS_VERBOSE) log(`  fault: ${what}`);
         }
@@ -527,9 +545,10 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
         let kind = rng.weighted(OPS);
         if (kind === 'conflict.resolve' && (await syncState(tab.page)).conflicts === 0) kind = 'counter.increment';
         try {
-          await op(kind, tab);
+          await within(STEP_LIMIT_MS, `${kind} on ${tab.name} (operation ${done + 1})`, op(kind, tab));
           bump(report.opsByKind, kind, true);
         } catch (e) {
+          if (e instanceof Hung) throw e;
           const msg = e instanceof Error ? e.message.split('\n')[0] : String(e);
           bump(report.opsByKind, kind, false);
           if (report.skipReasons.length < 30) report.skipReasons.push(`${kind} on ${tab.name}: ${msg}`);
@@ -543,9 +562,12 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       log(`chaos: round ${round} converged in ${report.convergeMs.at(-1)} ms; ${report.failures.length} failure(s) so far`);
       if (report.failures.length) break;
     }
+  } catch (e) {
+    if (!(e instanceof Hung)) throw e;
+    report.failures.push(`seed ${opts.seed}: ${e.message}`);
   } finally {
     report.wallMs = Date.now() - started;
-    for (const d of devices) await d.context.close().catch(() => {});
+    for (const d of devices) await within(30_000, `closing ${d.name}`, d.context.close()).catch(() => {});
   }
   return report;
 }
