@@ -161,7 +161,11 @@ export function audit(args: { ledger: Ledger; databasePath: string; serverWidget
 
   for (const [id, f] of ledger.mutations) {
     const r = results.get(id);
-    const everQueued = f.accepted || f.queued;
+    // The server holding it proves its SW queued it (a SW sends only from its outbox) when the page that
+    // posted it went away before the answer: a tab closed right after a click, and the SW drained and
+    // settled the entry before any page could see it. The exactly-once checks below still hold it.
+    const gone = !f.accepted && !f.queued && f.refused === null && !!r && ledger.postedByAGoneDocument(id);
+    const everQueued = f.accepted || f.queued || gone;
     if (!everQueued) {
       // Posted, never answered `queued` and never seen in the outbox.
       if (f.refused !== null) stats.refusedByTheSw++;

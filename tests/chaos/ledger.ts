@@ -152,16 +152,40 @@ export class Ledger {
   readonly mutations = new Map<string, MutationFacts>();
   private readonly devices = new Map<string, DeviceLedger>();
   private readonly start = Date.now();
-  /** Mutate requests with no reply yet: a reply may still come, or the page timed out. */
-  readonly unanswered = new Map<string, { device: string; id: string }>();
+  /** Mutate requests with no reply yet: a reply may still come, or the page timed out or went away. */
+  readonly unanswered = new Map<string, { device: string; id: string; page?: object; documents?: number }>();
+  /** Documents each page has unloaded (a reload or a close ends one): a request outlives its page. */
+  private readonly unloaded = new WeakMap<object, number>();
   /** Things that must never happen (a mutation id on two devices, a reply about another id): the audit fails on any. */
   readonly anomalies: string[] = [];
 
   /** Installs the init script and binding on a device's browser context. */
   async attach(device: string, context: BrowserContext): Promise<void> {
     this.addDevice(device);
-    await context.exposeBinding(LEDGER_BINDING, (_source: { page: Page }, e: PageEvent) => this.record(device, e));
+    await context.exposeBinding(LEDGER_BINDING, (source: { page: Page }, e: PageEvent) => this.record(device, e, source.page));
     await context.addInitScript(ledgerInitScript, LEDGER_BINDING);
+    // A reload replaces the page's document and a close ends it: events the old document had in flight
+    // (the SW's answer, an outbox broadcast) are lost with it.
+    context.on('page', (page) => {
+      page.on('load', () => this.documentGone(page));
+      page.on('close', () => this.documentGone(page));
+    });
+  }
+
+  /** The page's current document is gone (reloaded, navigated or closed). */
+  documentGone(page: object): void {
+    this.unloaded.set(page, (this.unloaded.get(page) ?? 0) + 1);
+  }
+
+  /**
+   * The mutation was posted by a document that went away before the SW's answer reached it: whatever the
+   * SW did next (queue it, send it, settle it on the server's echo) may never have been seen by a page.
+   */
+  postedByAGoneDocument(id: string): boolean {
+    for (const u of this.unanswered.values()) {
+      if (u.id === id && u.page && (this.unloaded.get(u.page) ?? 0) !== u.documents) return true;
+    }
+    return false;
   }
 
   /** A device whose events come through `record` (attach does this for a browser context). */
@@ -211,13 +235,14 @@ export class Ledger {
     return f;
   }
 
-  record(device: string, e: PageEvent): void {
+  /** An event from one of the device's pages (`page`: the page it came from, to know when it goes away). */
+  record(device: string, e: PageEvent, page?: object): void {
     const d = this.dev(device);
     switch (e.t) {
       case 'post':
         d.requests.set(e.requestId, { kind: 'mutate', id: e.mutation.id });
         this.facts(device, e.mutation, true);
-        this.unanswered.set(e.requestId, { device, id: e.mutation.id });
+        this.unanswered.set(e.requestId, { device, id: e.mutation.id, page, documents: page && (this.unloaded.get(page) ?? 0) });
         return;
       case 'resolve':
         d.requests.set(e.requestId, { kind: 'resolve', widgetId: e.widgetId, keep: e.keep });
