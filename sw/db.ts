@@ -193,6 +193,8 @@ export const META = {
   /** Whose confirmed replica the widgets/cursors stores hold (cleared when another user signs in). */
   replicaOwner: v.nullable(UserIdSchema),
   nextOrder: v.number(),
+  /** Bumped by every transaction that writes the outbox: a worker's in-memory copy is current while it matches. */
+  outboxGen: v.number(),
   /** Dashboards the signed-in user's tabs showed most recently (subscribed, refreshed by periodicsync). */
   watched: v.array(DashboardIdSchema),
 } as const;

@@ -29,7 +29,6 @@ import {
   ensureClientId,
   getMeta,
   readCursor,
-  readOutbox,
   setMeta,
   validCursor,
   validOutbox,
@@ -66,8 +65,81 @@ export interface Restored {
   watched: DashboardId[];
 }
 
+/**
+ * The outbox of one user as this worker last read or wrote it. A drain reads the whole outbox several
+ * times per batch; reading and validating 10,000 entries from IndexedDB each time made draining quadratic.
+ * IndexedDB stays the truth: every transaction that writes the outbox bumps `outboxGen` in meta, and a
+ * read checks the generation and the number of the user's entries first (two small requests), so a write
+ * this copy did not see (another worker; an older version that does not bump the generation, if it adds or
+ * removes entries) makes the next read go to IndexedDB.
+ */
+interface OutboxMirror {
+  /** The connection it was read through: a database deleted and opened again starts over. */
+  db: object;
+  userId: UserId;
+  gen: number;
+  byId: Map<MutationId, OutboxEntry>;
+  /** byId's entries in outbox order, until the next change. */
+  sorted: readonly OutboxEntry[] | null;
+}
+
+/** What one outbox transaction did, applied to the mirror once it committed. */
+interface OutboxWrite {
+  gen: number;
+  removed: MutationId[];
+  written: OutboxEntry[];
+}
+
 export class SwStore {
+  private mirror: OutboxMirror | null = null;
+
   constructor(readonly handle: DbHandle = new DbHandle()) {}
+
+  /** Bumps the outbox generation inside a writing transaction; answers the new one. */
+  private async bump(tx: RwTx): Promise<number> {
+    const gen = ((await getMeta(tx, 'outboxGen')) ?? 0) + 1;
+    await setMeta(tx, 'outboxGen', gen);
+    return gen;
+  }
+
+  /** After a committed write: the mirror follows it if it saw the previous generation, else it goes. */
+  private follow(w: OutboxWrite): void {
+    const m = this.mirror;
+    if (!m || m.gen !== w.gen - 1) {
+      this.mirror = null;
+      return;
+    }
+    for (const id of w.removed) m.byId.delete(id);
+    for (const e of w.written) {
+      if (e.userId === m.userId) m.byId.set(e.mutation.id, Object.freeze(e));
+      else m.byId.delete(e.mutation.id);
+    }
+    m.gen = w.gen;
+    m.sorted = null;
+  }
+
+  /** Runs an outbox write; a failure forgets the mirror (IndexedDB is read again next time). */
+  private async writing<T>(fn: () => Promise<{ result: T; write: OutboxWrite | null }>): Promise<T> {
+    try {
+      const { result, write } = await fn();
+      if (write) this.follow(write);
+      return result;
+    } catch (e) {
+      this.mirror = null;
+      throw e;
+    }
+  }
+
+  private mirrored(db: object, userId: UserId, gen: number, count: number): OutboxEntry[] | null {
+    const m = this.mirror;
+    if (!m || m.db !== db || m.userId !== userId || m.gen !== gen || m.byId.size !== count) return null;
+    m.sorted ??= [...m.byId.values()].sort((a, b) => a.order - b.order);
+    return [...m.sorted];
+  }
+
+  private remember(db: object, userId: UserId, gen: number, entries: OutboxEntry[]): void {
+    this.mirror = { db, userId, gen, byId: new Map(entries.map((e) => [e.mutation.id, Object.freeze(e)])), sorted: null };
+  }
 
   private async rw(stores: Stores, strict = true): Promise<RwTx> {
     const db = await this.handle.get();
@@ -86,43 +158,60 @@ export class SwStore {
     const policy = (await getMeta(tx, 'policy')) ?? 'manual';
     const watched = (await getMeta(tx, 'watched')) ?? [];
     let cursor = await tx.objectStore('outbox').openCursor();
+    let requeued = 0;
     while (cursor) {
       const e = cursor.value as OutboxEntry;
-      if (e.state === 'sending') await cursor.update({ ...e, state: 'queued', attempts: e.attempts + 1 });
+      if (e.state === 'sending') {
+        await cursor.update({ ...e, state: 'queued', attempts: e.attempts + 1 });
+        requeued++;
+      }
       cursor = await cursor.continue();
     }
+    if (requeued) await this.bump(tx);
     await tx.done;
+    this.mirror = null;
     return { clientId, identity, policy, watched };
   }
 
+  /** The user's outbox in outbox order (entries are frozen: change one by writing a copy). */
   async outbox(userId: UserId): Promise<OutboxEntry[]> {
-    return readOutbox(await this.handle.get(), userId);
+    const db = await this.handle.get();
+    const tx = db.transaction(['outbox', 'meta']);
+    const range = IDBKeyRange.bound([userId, -Infinity], [userId, Infinity]);
+    const index = tx.objectStore('outbox').index('by-user-order');
+    const [gen, count] = await Promise.all([getMeta(tx, 'outboxGen').then((g) => g ?? 0), index.count(range)]);
+    const cached = this.mirrored(db, userId, gen, count);
+    if (cached) return cached;
+    const entries = validOutbox(await index.getAll(range));
+    this.remember(db, userId, gen, entries);
+    return [...entries];
   }
 
   /** Appends (or coalesces) in one strict transaction; answers the entry as stored and the new outbox. */
   async append(userId: UserId, mutation: Mutation): Promise<{ entry: OutboxEntry; outbox: OutboxEntry[] }> {
-    const tx = await this.rw(['outbox', 'widgets', 'meta']);
-    const outbox = tx.objectStore('outbox');
-    const existing = await outbox.get(mutation.id);
-    if (existing) {
-      // The same mutation twice (a tab retried its request): answer what is stored.
+    const entry = await this.writing<OutboxEntry>(async () => {
+      const tx = await this.rw(['outbox', 'widgets', 'meta']);
+      const outbox = tx.objectStore('outbox');
+      const existing = await outbox.get(mutation.id);
+      if (existing) {
+        // The same mutation twice (a tab retried its request): answer what is stored.
+        await tx.done;
+        return { result: validOutbox([existing])[0] ?? existing, write: null };
+      }
+      const widgetEntries = validOutbox(await outbox.index('by-widget').getAll([mutation.dashboardId, mutation.args.widgetId])).sort(
+        (a, b) => a.order - b.order,
+      );
+      const order = (await getMeta(tx, 'nextOrder')) ?? 1;
+      const baseRecord = validReplica(await tx.objectStore('widgets').get([mutation.dashboardId, mutation.args.widgetId]));
+      const plan = planAppend({ widgetEntries, mutation, userId, order, base: baseRecord?.widget ?? null });
+      if (plan.replaces) await outbox.delete(plan.replaces);
+      await outbox.put(plan.put);
+      await setMeta(tx, 'nextOrder', order + 1);
+      const gen = await this.bump(tx);
       await tx.done;
-      const entries = await this.outbox(userId);
-      return { entry: existing, outbox: entries };
-    }
-    const widgetEntries = validOutbox(await outbox.index('by-widget').getAll([mutation.dashboardId, mutation.args.widgetId])).sort(
-      (a, b) => a.order - b.order,
-    );
-    const order = (await getMeta(tx, 'nextOrder')) ?? 1;
-    const baseRecord = validReplica(await tx.objectStore('widgets').get([mutation.dashboardId, mutation.args.widgetId]));
-    const plan = planAppend({ widgetEntries, mutation, userId, order, base: baseRecord?.widget ?? null });
-    if (plan.replaces) await outbox.delete(plan.replaces);
-    await outbox.put(plan.put);
-    await setMeta(tx, 'nextOrder', order + 1);
-    const range = IDBKeyRange.bound([userId, -Infinity], [userId, Infinity]);
-    const entries = validOutbox(await outbox.index('by-user-order').getAll(range));
-    await tx.done;
-    return { entry: plan.put, outbox: entries };
+      return { result: plan.put, write: { gen, removed: plan.replaces ? [plan.replaces] : [], written: [plan.put] } };
+    });
+    return { entry, outbox: await this.outbox(userId) };
   }
 
   async setState(entries: OutboxEntry[]): Promise<void> {
@@ -131,15 +220,32 @@ export class SwStore {
 
   /** One transaction for replica updates, outbox settlement and activity. */
   async commit(c: Commit): Promise<void> {
-    const tx = await this.rw(['outbox', 'widgets', 'cursors', 'meta', 'activity'], (c.put?.length ?? 0) + (c.update?.length ?? 0) + (c.remove?.length ?? 0) > 0);
-    for (const u of c.replica ?? []) await applyReplica(tx, u);
-    const outbox = tx.objectStore('outbox');
-    for (const id of c.remove ?? []) await outbox.delete(id);
-    for (const e of c.put ?? []) await outbox.put(e);
-    for (const e of c.update ?? []) {
-      // An entry removed meanwhile (discarded, resolved, signed out with discard) must not come back.
-      if ((await outbox.getKey(e.mutation.id)) !== undefined) await outbox.put(e);
-    }
+    const touchesOutbox = (c.put?.length ?? 0) + (c.update?.length ?? 0) + (c.remove?.length ?? 0) > 0;
+    return this.writing(async () => {
+      const tx = await this.rw(['outbox', 'widgets', 'cursors', 'meta', 'activity'], touchesOutbox);
+      for (const u of c.replica ?? []) await applyReplica(tx, u);
+      const outbox = tx.objectStore('outbox');
+      const written: OutboxEntry[] = [];
+      for (const id of c.remove ?? []) await outbox.delete(id);
+      for (const e of c.put ?? []) {
+        await outbox.put(e);
+        written.push(e);
+      }
+      for (const e of c.update ?? []) {
+        // An entry removed meanwhile (discarded, resolved, signed out with discard) must not come back.
+        if ((await outbox.getKey(e.mutation.id)) !== undefined) {
+          await outbox.put(e);
+          written.push(e);
+        }
+      }
+      const gen = touchesOutbox ? await this.bump(tx) : null;
+      await this.commitActivity(tx, c);
+      await tx.done;
+      return { result: undefined, write: gen === null ? null : { gen, removed: c.remove ?? [], written } };
+    });
+  }
+
+  private async commitActivity(tx: RwTx, c: Commit): Promise<void> {
     if (c.activity?.length) {
       const store = tx.objectStore('activity');
       for (const a of c.activity) await store.add(a);
@@ -152,7 +258,6 @@ export class SwStore {
         }
       }
     }
-    await tx.done;
   }
 
   async cursor(dashboardId: DashboardId): Promise<CursorRecord | null> {
@@ -212,27 +317,33 @@ export class SwStore {
 
   /** Removes one of the user's entries; false if it was not there (or not theirs). */
   async discard(userId: UserId, id: MutationId): Promise<OutboxEntry | null> {
-    const tx = await this.rw(['outbox']);
-    const e = await tx.objectStore('outbox').get(id);
-    if (!e || e.userId !== userId) {
+    return this.writing(async () => {
+      const tx = await this.rw(['outbox', 'meta']);
+      const e = await tx.objectStore('outbox').get(id);
+      if (!e || e.userId !== userId) {
+        await tx.done;
+        return { result: null, write: null };
+      }
+      await tx.objectStore('outbox').delete(id);
+      const gen = await this.bump(tx);
       await tx.done;
-      return null;
-    }
-    await tx.objectStore('outbox').delete(id);
-    await tx.done;
-    return e;
+      return { result: e, write: { gen, removed: [id], written: [] } };
+    });
   }
 
   /** Signs out: answers how many entries the user had, deleting them when asked. */
   async signOut(userId: UserId, discard: boolean): Promise<number> {
-    const tx = await this.rw(['outbox', 'meta']);
-    const range = IDBKeyRange.bound([userId, -Infinity], [userId, Infinity]);
-    const index = tx.objectStore('outbox').index('by-user-order');
-    const keys = await index.getAllKeys(range);
-    if (discard) for (const k of keys) await tx.objectStore('outbox').delete(k);
-    await setMeta(tx, 'identity', null);
-    await tx.done;
-    return keys.length;
+    return this.writing(async () => {
+      const tx = await this.rw(['outbox', 'meta']);
+      const range = IDBKeyRange.bound([userId, -Infinity], [userId, Infinity]);
+      const index = tx.objectStore('outbox').index('by-user-order');
+      const keys = await index.getAllKeys(range);
+      if (discard) for (const k of keys) await tx.objectStore('outbox').delete(k);
+      await setMeta(tx, 'identity', null);
+      const gen = discard && keys.length ? await this.bump(tx) : null;
+      await tx.done;
+      return { result: keys.length, write: gen === null ? null : { gen, removed: keys, written: [] } };
+    });
   }
 }
 

@@ -72,6 +72,9 @@ export interface DrainResult {
   serverRate: { batchedPerSec: number; perRequestPerSec: number };
 }
 
+const SETTLE_MS = 3_000;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 /** Waits for "done" and measures from `t0` (performance.now() when the network came back). */
 async function drained(t0: number, n: number, applied: () => number, queueLength: () => Promise<number>): Promise<number> {
   await until(() => applied() >= n, 300_000, `${n} applied on the server`, 20);
@@ -98,7 +101,10 @@ async function idbCount(page: Page, db: string, store: string): Promise<number> 
   );
 }
 
-/** Writes N queued `counter.add` entries into the SW's outbox as its append would, in one transaction. */
+/**
+ * Writes N queued `counter.add` entries into the SW's outbox as its append would, in one transaction,
+ * bumping `outboxGen` as every outbox write does (the SW's in-memory copy of the outbox follows it).
+ */
 async function seedOutbox(page: Page, n: number, dashboardId: string, widgetId: string): Promise<string> {
   return page.evaluate(
     ([count, d, w]) =>
@@ -110,11 +116,12 @@ async function seedOutbox(page: Page, n: number, dashboardId: string, widgetId: 
           const tx = db.transaction(['outbox', 'meta', 'widgets'], 'readwrite', { durability: 'strict' });
           const meta = tx.objectStore('meta');
           const got: Record<string, unknown> = {};
-          let pending = 4;
+          let pending = 5;
           const read = (key: string, req: IDBRequest) => (req.onsuccess = () => ((got[key] = req.result), --pending === 0 && write()));
           read('identity', meta.get('identity'));
           read('clientId', meta.get('clientId'));
           read('nextOrder', meta.get('nextOrder'));
+          read('outboxGen', meta.get('outboxGen'));
           read('replica', tx.objectStore('widgets').get([d, w]));
           const write = () => {
             const userId = (got.identity as { id: string }).id;
@@ -137,6 +144,7 @@ async function seedOutbox(page: Page, n: number, dashboardId: string, widgetId: 
               });
             }
             meta.put(first + count, 'nextOrder');
+            meta.put(((got.outboxGen as number | undefined) ?? 0) + 1, 'outboxGen');
             tx.oncomplete = () => (db.close(), res(clientId));
           };
           tx.onerror = () => rej(tx.error);
@@ -165,7 +173,7 @@ async function offlineClicks(page: Page, k: number): Promise<number> {
 /** Clicks measured offline with an empty outbox and again with N pending; they drain with the N. */
 const CLICKS = 3;
 
-async function fieldboardSide(browser: Browser, server: KitServer, board: Board, n: number): Promise<DrainResult['fieldboard']> {
+export async function fieldboardSide(browser: Browser, server: KitServer, board: Board, n: number): Promise<DrainResult['fieldboard']> {
   const context = await browser.newContext({ baseURL: server.url });
   await context.addInitScript(probeScript());
   const page = await context.newPage();
@@ -180,6 +188,9 @@ async function fieldboardSide(browser: Browser, server: KitServer, board: Board,
     // The same offline tab, freshly loaded, with an empty outbox and then with N pending.
     await page.reload();
     await page.getByRole('article', { name: COUNTER_TITLE }).waitFor();
+    // Heap once the tab has settled: a broadcast arriving just after the tab's IndexedDB read holds a
+    // second copy of the outbox for a moment (10,000 entries: about 6 MB, gone within a second or two).
+    await sleep(SETTLE_MS);
     const pageEmpty = await pageHeap(context, page);
     const swEmpty = await serviceWorkerHeap(browser, server.url);
     const clickEmpty = await offlineClicks(page, CLICKS);
@@ -187,6 +198,7 @@ async function fieldboardSide(browser: Browser, server: KitServer, board: Board,
     const clientId = await seedOutbox(page, n, board.dashboardId, board.counterId);
     await page.reload();
     await page.getByText(`${n + CLICKS} pending`).waitFor({ timeout: 120_000 });
+    await sleep(SETTLE_MS);
     const pagePending = await pageHeap(context, page);
     const swPending = await serviceWorkerHeap(browser, server.url);
     const clickPending = await offlineClicks(page, CLICKS);

@@ -3,11 +3,12 @@
  * entry states written and read back, what a restart restores, replica updates and identities.
  */
 import 'fake-indexeddb/auto';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Change, ClientId, MutationId, OutboxEntry } from '../../../protocol/index.ts';
 import { DbHandle, readActivity, readReplica } from '../../../sw/db.ts';
 import { SwStore } from '../../../sw/store.ts';
-import { ALICE, BOB, CLIENT, D1, WA, WB, counterWidget, freshDbName, mk, noteWidget } from './helpers.ts';
+import { ALICE, BOB, CLIENT, D1, WA, WB, counterWidget, freshDbName, mk, nextMutationId, noteWidget } from './helpers.ts';
 
 const open: SwStore[] = [];
 function newStore(name = freshDbName()): SwStore {
@@ -255,5 +256,79 @@ describe('identities', () => {
     expect(await store.discard(BOB.id, a.mutation.id)).toBeNull();
     expect(await store.discard(ALICE.id, 'm_nope' as MutationId)).toBeNull();
     expect(await store.outbox(ALICE.id)).toEqual([a]);
+  });
+});
+
+describe('the in-memory outbox (what a drain reads several times per batch)', () => {
+  it('answers what IndexedDB holds after every kind of write, in a random sequence', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(fc.constantFrom('add', 'type', 'send', 'settle', 'reissue', 'discard', 'other-user', 'sign-out'), fc.nat(20)), {
+          maxLength: 40,
+        }),
+        async (steps) => {
+          const name = freshDbName();
+          const store = newStore(name);
+          await store.restore();
+          for (const [step, n] of steps) {
+            const mine = await store.outbox(ALICE.id);
+            const pick = mine[n % Math.max(1, mine.length)];
+            const widget = n % 2 ? WA : WB;
+            if (step === 'add') await store.append(ALICE.id, mk.add(widget, 1));
+            else if (step === 'type') await store.append(ALICE.id, mk.set(widget, { text: `t${n}` }));
+            else if (step === 'other-user') await store.append(BOB.id, mk.add(widget, 1, { clientId: 'c_bob' as ClientId }));
+            else if (step === 'sign-out') await store.signOut(ALICE.id, n % 3 === 0);
+            else if (!pick) continue;
+            else if (step === 'send') await store.setState([{ ...pick, state: 'sending' }]);
+            else if (step === 'settle') await store.commit({ remove: [pick.mutation.id] });
+            else if (step === 'reissue') await store.commit({ remove: [pick.mutation.id], put: [{ ...pick, mutation: { ...pick.mutation, id: nextMutationId() } }] });
+            else if (step === 'discard') await store.discard(ALICE.id, pick.mutation.id);
+            // A second connection reads IndexedDB itself: the two must agree.
+            const fresh = newStore(name);
+            expect(await store.outbox(ALICE.id)).toEqual(await fresh.outbox(ALICE.id));
+            expect(await store.outbox(BOB.id)).toEqual(await fresh.outbox(BOB.id));
+            await fresh.handle.close();
+          }
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+
+  it('sees a write by another worker on the same database at its next read', async () => {
+    const name = freshDbName();
+    const first = newStore(name);
+    const a = (await first.append(ALICE.id, mk.add(WA, 1))).entry;
+    expect(ids(await first.outbox(ALICE.id))).toEqual([a.mutation.id]);
+    // An older worker finishing a batch during an update: it settles `a` and queues `b`.
+    const other = newStore(name);
+    const b = mk.add(WB, 1);
+    await other.commit({ remove: [a.mutation.id] });
+    await other.append(ALICE.id, b);
+    expect(ids(await first.outbox(ALICE.id))).toEqual([b.id]);
+    const c = mk.add(WA, 2);
+    expect(ids((await first.append(ALICE.id, c)).outbox)).toEqual([b.id, c.id]);
+  });
+
+  it('sees entries added or removed by a writer that does not bump the generation (an older worker)', async () => {
+    const store = newStore();
+    const a = (await store.append(ALICE.id, mk.add(WA, 1))).entry;
+    expect(ids(await store.outbox(ALICE.id))).toEqual([a.mutation.id]);
+    const db = await store.handle.get();
+    const b = { ...a, mutation: { ...a.mutation, id: nextMutationId() }, order: a.order + 1 };
+    await db.put('outbox', b);
+    expect(ids(await store.outbox(ALICE.id))).toEqual([a.mutation.id, b.mutation.id]);
+    await db.delete('outbox', a.mutation.id);
+    expect(ids(await store.outbox(ALICE.id))).toEqual([b.mutation.id]);
+  });
+
+  it('hands out frozen entries, so nothing changes the copy without writing IndexedDB', async () => {
+    const store = newStore();
+    await store.append(ALICE.id, mk.add(WA, 1));
+    const [e] = await store.outbox(ALICE.id);
+    expect(() => {
+      (e as { state: string }).state = 'failed';
+    }).toThrow(TypeError);
+    expect((await store.outbox(ALICE.id))[0].state).toBe('queued');
   });
 });
