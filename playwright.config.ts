@@ -1,4 +1,5 @@
 import { defineConfig } from '@playwright/test';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './tests/kit/chromium.ts';
 
 /**
  * End-to-end tests drive the Debian Chromium (/usr/bin/chromium) against the real server. Each test gets
@@ -16,16 +17,8 @@ export default defineConfig({
   reporter: process.env.CI ? [['list'], ['line']] : 'list',
   use: {
     launchOptions: {
-      executablePath: process.env.FIELDBOARD_CHROMIUM ?? '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-quic',
-      ],
+      executablePath: CHROMIUM_PATH,
+      args: CHROMIUM_ARGS,
     },
     trace: 'retain-on-failure',
     screenshot: 'only-on-failure',

@@ -10,22 +10,12 @@ import { tmpdir } from 'node:os';
 import { extname, join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from '@playwright/test';
 import { build, type InlineConfig } from 'vite';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../tests/kit/chromium.ts';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 
-/** playwright.config.ts's flags: quiet on a closed network, no GPU, no sandbox (containers). */
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
-
 export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: process.env.FIELDBOARD_CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
 }
 
 export function tempDir(prefix: string): { dir: string; remove(): void } {

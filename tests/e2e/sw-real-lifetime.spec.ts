@@ -16,19 +16,10 @@ import { join } from 'node:path';
 import WebSocket from 'ws';
 import { newClientId, newMutationId } from '../../protocol/index.ts';
 import { test, expect, apiHealth, apiLogin, apiDashboards, serverState } from '../kit/index.ts';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../kit/chromium.ts';
 
-const CHROMIUM = process.env.FIELDBOARD_CHROMIUM ?? '/usr/bin/chromium';
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-  '--remote-debugging-port=0',
-];
+// Launched by hand, not by Playwright: headless and a DevTools port of its own.
+const FLAGS = ['--headless', ...CHROMIUM_ARGS, '--remote-debugging-port=0'];
 
 /** A minimal CDP client on one target's WebSocket. */
 class Cdp {
@@ -84,7 +75,7 @@ class Browser {
   ) {}
   static async launch(url: string): Promise<Browser> {
     const dir = mkdtempSync(join(tmpdir(), 'fieldboard-real-'));
-    const proc = spawn(CHROMIUM, [...FLAGS, `--user-data-dir=${dir}`, url], { stdio: 'ignore' });
+    const proc = spawn(CHROMIUM_PATH, [...FLAGS, `--user-data-dir=${dir}`, url], { stdio: 'ignore' });
     const portFile = join(dir, 'DevToolsActivePort');
     const deadline = Date.now() + 20_000;
     while (!existsSync(portFile) || readFileSync(portFile, 'utf8').split('\n').length < 2) {
