@@ -31,12 +31,12 @@ import { goOffline, goOnline } from '../../tests/kit/browser.ts';
 import { signIn } from '../../tests/kit/app.ts';
 import { startKitServer, type KitServer } from '../../tests/kit/server.ts';
 import {
-
   buildPage,
   buildServiceWorker,
   launchChromium,
   pageHeap,
   serviceWorkerHeap,
+  sleep,
   snapshotDist,
   tempDir,
   tracer,
@@ -73,13 +73,35 @@ export interface DrainResult {
 }
 
 const SETTLE_MS = 3_000;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Waits for "done" and measures from `t0` (performance.now() when the network came back). */
-async function drained(t0: number, n: number, applied: () => number, queueLength: () => Promise<number>): Promise<number> {
-  await until(() => applied() >= n, 300_000, `${n} applied on the server`, 20);
+/**
+ * Brings the network back and waits for "done": the server holds `n + extra` changes from `clientId` and
+ * the browser's queue is empty. The exactly-once figures leave the `extra` (mutations queued besides the
+ * N) out.
+ */
+async function goOnlineAndDrain(
+  context: BrowserContext,
+  server: KitServer,
+  board: Board,
+  db: ReturnType<typeof openServerDb>,
+  clientId: string,
+  n: number,
+  extra: number,
+  queueLength: () => Promise<number>,
+): Promise<DrainSide> {
+  const counterBefore = await counterValue(board);
+  const answersBefore = await appliedAnswers(server.url);
+  const t0 = performance.now();
+  await goOnline(context);
+  await until(() => db.appliedBy(clientId) >= n + extra, 300_000, `${n + extra} applied on the server`, 20);
   await until(async () => (await queueLength()) === 0, 60_000, 'an empty browser queue', 20);
-  return performance.now() - t0;
+  const drainMs = performance.now() - t0;
+  return {
+    drainMs,
+    applied: db.appliedBy(clientId) - extra,
+    counterDelta: (await counterValue(board)) - counterBefore - extra,
+    appliedAnswers: (await appliedAnswers(server.url)) - answersBefore - extra,
+  };
 }
 
 /** Count of an IndexedDB store in the page's origin. */
@@ -203,18 +225,10 @@ export async function fieldboardSide(browser: Browser, server: KitServer, board:
     const swPending = await serviceWorkerHeap(browser, server.url);
     const clickPending = await offlineClicks(page, CLICKS);
 
-    const total = n + 2 * CLICKS;
-    const extra = 2 * CLICKS;
-    const counterBefore = await counterValue(board);
-    const answersBefore = await appliedAnswers(server.url);
-    const t0 = performance.now();
-    await goOnline(context);
-    const drainMs = await drained(t0, total, () => db.appliedBy(clientId), () => idbCount(page, 'fieldboard', 'outbox'));
+    // The drain covers the 2 x CLICKS clicks too; the exactly-once figures leave them out.
+    const side = await goOnlineAndDrain(context, server, board, db, clientId, n, 2 * CLICKS, () => idbCount(page, 'fieldboard', 'outbox'));
     return {
-      drainMs,
-      applied: db.appliedBy(clientId) - extra,
-      counterDelta: (await counterValue(board)) - counterBefore - extra,
-      appliedAnswers: (await appliedAnswers(server.url)) - answersBefore - extra,
+      ...side,
       heap: { pageEmpty, pagePending, swEmpty, swPending },
       click: { empty: clickEmpty, pending: clickPending },
     };
@@ -257,18 +271,8 @@ async function workboxSide(browser: Browser, server: KitServer, board: Board, n:
     const enqueueMs = performance.now() - e0;
     if (queued !== n) throw new Error(`the Workbox peer queued ${queued} of ${n}`);
 
-    const counterBefore = await counterValue(board);
-    const answersBefore = await appliedAnswers(server.url);
-    const t0 = performance.now();
-    await goOnline(context);
-    const drainMs = await drained(t0, n, () => db.appliedBy(clientId), () => idbCount(page, 'workbox-background-sync', 'requests'));
-    return {
-      drainMs,
-      applied: db.appliedBy(clientId),
-      counterDelta: (await counterValue(board)) - counterBefore,
-      appliedAnswers: (await appliedAnswers(server.url)) - answersBefore,
-      enqueueMs,
-    };
+    const side = await goOnlineAndDrain(context, server, board, db, clientId, n, 0, () => idbCount(page, 'workbox-background-sync', 'requests'));
+    return { ...side, enqueueMs };
   } finally {
     db.close();
     await context.close();

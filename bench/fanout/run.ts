@@ -4,11 +4,12 @@
  * applies and commits every edit to SQLite before fanning it out) against a plain `ws` broadcast loop (the
  * floor) and Socket.IO's broadcast, each server in its own process and the load in another.
  */
-import { spawn, execFile } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { resolve } from 'node:path';
 import { startKitServer } from '../../tests/kit/server.ts';
 import { apiDashboards, apiLogin, serverState } from '../../tests/kit/api.ts';
+import { startPeerProcess } from '../lib/proc.ts';
 import type { LoadConfig } from './load-client.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -42,21 +43,11 @@ async function load(cfg: LoadConfig): Promise<FanoutResult> {
 }
 
 async function withPeer<T>(kind: 'ws' | 'socketio', fn: (url: string, pid: number) => Promise<T>): Promise<T> {
-  const child = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, 'bench/fanout/peer-servers.ts'), kind], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const port = await new Promise<number>((res, rej) => {
-    child.stdout!.on('data', (d) => {
-      const m = String(d).match(/PORT (\d+)/);
-      if (m) res(Number(m[1]));
-    });
-    child.once('exit', (c) => rej(new Error(`${kind} peer exited with ${c}`)));
-  });
+  const peer = await startPeerProcess('bench/fanout/peer-servers.ts', [kind], `${kind} peer`);
   try {
-    return await fn(`http://127.0.0.1:${port}`, child.pid!);
+    return await fn(peer.url, peer.pid);
   } finally {
-    child.kill('SIGTERM');
+    peer.stop();
   }
 }
 

@@ -17,7 +17,7 @@ import { signIn } from '../../tests/kit/app.ts';
 import { buildPage, launchChromium, serveStatic, sleep, snapshotDist, tempDir, tracer, until } from '../lib/browser.ts';
 import { COUNTER_TITLE, prepareBoard } from '../lib/fieldboard.ts';
 import { probeOf, probeScript } from '../lib/probe.ts';
-import { summarize } from '../lib/stats.ts';
+import { sideBySide, summarize } from '../lib/stats.ts';
 
 export interface PaintOptions {
   clicks: number;
@@ -36,8 +36,6 @@ export interface PaintResult {
   fieldboard: PaintFigures;
   peer: PaintFigures;
 }
-
-const BLOCK = 10;
 
 async function click(page: Page): Promise<{ paint: number; dom: number }> {
   const expected = String(Number(await probeOf.value(page, COUNTER_TITLE)) + 1);
@@ -82,30 +80,13 @@ export async function runInputToPaint(opts: PaintOptions): Promise<PaintResult> 
     await cardsShown(peer, board.widgets);
 
     lap('pages');
-    const samples = { fb: { paint: [] as number[], dom: [] as number[] }, peer: { paint: [] as number[], dom: [] as number[] } };
-    for (let i = 0; i < opts.warmup; i++) {
-      await click(fb);
-      await click(peer);
-    }
-    lap('warm-up');
-    for (let done = 0; done < opts.clicks; done += BLOCK) {
-      for (const [page, into] of [
-        [fb, samples.fb],
-        [peer, samples.peer],
-      ] as const) {
-        for (let k = 0; k < Math.min(BLOCK, opts.clicks - done); k++) {
-          const s = await click(page);
-          into.paint.push(s.paint);
-          into.dom.push(s.dom);
-        }
-      }
-    }
+    const [fbSamples, peerSamples] = await sideBySide([fb, peer], opts.clicks, opts.warmup, click, () => lap('warm-up'));
     lap('clicks');
     await fbContext.close();
     await peerContext.close();
     return {
-      fieldboard: { paint: summarize(samples.fb.paint), dom: summarize(samples.fb.dom) },
-      peer: { paint: summarize(samples.peer.paint), dom: summarize(samples.peer.dom) },
+      fieldboard: { paint: summarize(fbSamples.map((s) => s.paint)), dom: summarize(fbSamples.map((s) => s.dom)) },
+      peer: { paint: summarize(peerSamples.map((s) => s.paint)), dom: summarize(peerSamples.map((s) => s.dom)) },
     };
   } finally {
     await browser.close();

@@ -9,15 +9,14 @@
  * Times are the trusted click's timestamp in tab 1 and the painted frame in the other tab, both epoch
  * times of one browser. Each edit waits until every tab has settled before the next.
  */
-import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
 import type { Browser, Page } from '@playwright/test';
 import { startKitServer } from '../../tests/kit/server.ts';
 import { signIn } from '../../tests/kit/app.ts';
-import { ROOT, buildPage, launchChromium, sleep, snapshotDist, tempDir, tracer, until } from '../lib/browser.ts';
+import { buildPage, launchChromium, sleep, snapshotDist, tempDir, tracer, until } from '../lib/browser.ts';
 import { COUNTER_TITLE } from '../lib/fieldboard.ts';
 import { probeOf, probeScript } from '../lib/probe.ts';
-import { summarize } from '../lib/stats.ts';
+import { startPeerProcess } from '../lib/proc.ts';
+import { sideBySide, summarize } from '../lib/stats.ts';
 
 export interface PropagationOptions {
   edits: number;
@@ -36,8 +35,6 @@ interface Tabs {
   b: Page;
 }
 
-const BLOCK = 10;
-
 async function edit(t: Tabs): Promise<{ device: number; tab: number }> {
   const expected = String(Number(await probeOf.value(t.a1, COUNTER_TITLE)) + 1);
   await Promise.all([t.a2, t.b].map((p) => probeOf.arm(p, COUNTER_TITLE, expected, 10_000)));
@@ -51,21 +48,6 @@ async function edit(t: Tabs): Promise<{ device: number; tab: number }> {
   await Promise.all([t.a1, t.a2, t.b].map((p) => probeOf.settled(p, COUNTER_TITLE, expected, 10_000)));
   await sleep(Math.random() * 17);
   return { device: device.paint - input, tab: tab.paint - input };
-}
-
-async function startRelay(staticDir: string): Promise<{ url: string; stop(): void }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, 'bench/propagation/relay-server.ts'), staticDir], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const port = await new Promise<number>((res, rej) => {
-    child.stdout!.on('data', (d) => {
-      const m = String(d).match(/PORT (\d+)/);
-      if (m) res(Number(m[1]));
-    });
-    child.once('exit', (c) => rej(new Error(`relay exited with ${c}`)));
-  });
-  return { url: `http://127.0.0.1:${port}`, stop: () => void child.kill('SIGTERM') };
 }
 
 async function fieldboardTabs(browser: Browser, url: string): Promise<Tabs> {
@@ -104,33 +86,16 @@ export async function runPropagation(opts: PropagationOptions): Promise<Propagat
     launchChromium(),
     buildPage('bench/peer-board', peerDir.dir),
   ]);
-  const relay = await startRelay(peerDir.dir);
+  const relay = await startPeerProcess('bench/propagation/relay-server.ts', [peerDir.dir], 'relay');
   lap('server, browser, peer build, relay');
   try {
     const [fb, peer] = await Promise.all([fieldboardTabs(browser, server.url), peerTabs(browser, relay.url)]);
     lap('tabs');
-    for (let i = 0; i < opts.warmup; i++) {
-      await edit(fb);
-      await edit(peer);
-    }
-    lap('warm-up');
-    const samples = { fb: { device: [] as number[], tab: [] as number[] }, peer: { device: [] as number[], tab: [] as number[] } };
-    for (let done = 0; done < opts.edits; done += BLOCK) {
-      for (const [tabs, into] of [
-        [fb, samples.fb],
-        [peer, samples.peer],
-      ] as const) {
-        for (let k = 0; k < Math.min(BLOCK, opts.edits - done); k++) {
-          const s = await edit(tabs);
-          into.device.push(s.device);
-          into.tab.push(s.tab);
-        }
-      }
-    }
+    const [fbSamples, peerSamples] = await sideBySide([fb, peer], opts.edits, opts.warmup, edit, () => lap('warm-up'));
     lap('edits');
     return {
-      fieldboard: { device: summarize(samples.fb.device), tab: summarize(samples.fb.tab) },
-      peer: { device: summarize(samples.peer.device), tab: summarize(samples.peer.tab) },
+      fieldboard: { device: summarize(fbSamples.map((s) => s.device)), tab: summarize(fbSamples.map((s) => s.tab)) },
+      peer: { device: summarize(peerSamples.map((s) => s.device)), tab: summarize(peerSamples.map((s) => s.tab)) },
     };
   } finally {
     await browser.close();
