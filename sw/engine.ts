@@ -39,7 +39,7 @@ import { isQuotaError } from './db.ts';
 import { pullOverHttp, pushOverHttp, type FetchLike } from './http.ts';
 import { MAX_BATCH, entriesOfWidget, planSettle, planTransientFailure, selectBatch, type ResolvePlan } from './outbox.ts';
 import { planResolve } from './resolve.ts';
-import type { ReplicaUpdate, SwStore } from './store.ts';
+import type { Commit, ReplicaUpdate, SwStore } from './store.ts';
 
 export interface EngineEnv {
   store: SwStore;
@@ -399,13 +399,14 @@ export class Engine {
    * Commits replica updates. A change that carries one of this client's mutation ids proves that mutation
    * applied, so its outbox entry goes in the same transaction: otherwise the view would replay it on top of
    * the replica that already holds it (a counter showing +2, then +1, until the push result or, after a
-   * dropped socket, the re-push settles it).
+   * dropped socket, the re-push settles it). `settle`: a push's outcome for the outbox, committed in the
+   * same transaction; the outbox is then broadcast in any case.
    */
-  private async commitReplica(updates: ReplicaUpdate[], extra: Parameters<SwStore['commit']>[0] = {}): Promise<void> {
+  private async commitReplica(updates: ReplicaUpdate[], settle?: Commit): Promise<void> {
     const applied = ownMutationIds(updates, this.clientId);
-    await this.env.store.commit({ ...extra, replica: updates, remove: [...(extra.remove ?? []), ...applied] });
+    await this.env.store.commit({ ...settle, replica: updates, remove: [...(settle?.remove ?? []), ...applied] });
     this.announceReplica(updates);
-    if (applied.length) await this.broadcastOutbox();
+    if (applied.length || settle) await this.broadcastOutbox();
   }
 
   private announceReplica(updates: ReplicaUpdate[]): void {
@@ -549,15 +550,12 @@ export class Engine {
       const pulled = await pullOverHttp(this.env.fetch, d, c);
       if (pulled.ok) pulls.push(...pulled.value);
     }
-    await this.env.store.commit({
-      replica: pulls,
-      remove: [...plan.remove, ...ownMutationIds(pulls, this.clientId)],
+    await this.commitReplica(pulls, {
+      remove: plan.remove,
       update: plan.put.filter((e) => batchIds.has(e.mutation.id)),
       put: plan.put.filter((e) => !batchIds.has(e.mutation.id)),
       activity: plan.activity.map((entry) => ({ userId, entry })),
     });
-    this.announceReplica(pulls);
-    await this.broadcastOutbox();
     for (const entry of plan.activity) this.broadcaster.post({ type: 'activity', entry });
   }
 
