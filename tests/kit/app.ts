@@ -12,6 +12,28 @@ export async function signIn(page: Page, username = 'demo', password = 'demo'): 
   await expect(page.getByRole('status')).not.toContainText('Signed out');
   // The first visit must be controlled before anything relies on the service worker.
   await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+  // As a person would, see the dashboard once before going offline: until the service worker has synced it
+  // (its cursor is in IndexedDB), an offline board is empty (seen: a test went offline 40 ms after sign-in).
+  const switcher = page.getByRole('combobox', { name: 'Dashboard' });
+  await expect(switcher).not.toHaveValue('');
+  const dashboardId = await switcher.inputValue();
+  await page.waitForFunction(
+    (id) =>
+      new Promise<boolean>((resolve) => {
+        const open = indexedDB.open('fieldboard');
+        open.onerror = () => resolve(false);
+        open.onsuccess = () => {
+          const db = open.result;
+          if (!db.objectStoreNames.contains('cursors')) return db.close(), resolve(false);
+          const req = db.transaction('cursors').objectStore('cursors').get(id);
+          req.onsuccess = () => (db.close(), resolve(req.result !== undefined));
+          req.onerror = () => (db.close(), resolve(false));
+        };
+      }),
+    dashboardId,
+    { polling: 100 },
+  );
+  await expect(page.getByRole('status')).toContainText('Online');
 }
 
 /** Unsynced mutations shown by the page ("N pending"); 0 when the count is not shown. */
