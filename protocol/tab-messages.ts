@@ -100,7 +100,11 @@ export const TabCommandSchema = v.variant('type', [
   v.object({ type: v.literal('identity'), requestId: RequestId, user: v.nullable(UserSchema) }),
   /** Dashboards this tab shows: the SW keeps them subscribed while any tab wants them. */
   v.object({ type: v.literal('watch'), dashboardIds: v.array(DashboardIdSchema) }),
-  v.object({ type: v.literal('mutate'), requestId: RequestId, mutation: MutationSchema }),
+  /**
+   * `base`: the confirmed widget the edit began from (its version is the mutation's `baseVersion`; see
+   * edit-base.ts), so a later conflict can be merged three ways. Absent for edits that cannot conflict.
+   */
+  v.object({ type: v.literal('mutate'), requestId: RequestId, mutation: MutationSchema, base: v.optional(v.nullable(WidgetSchema)) }),
   v.object({ type: v.literal('retry'), requestId: RequestId }),
   v.object({ type: v.literal('discard'), requestId: RequestId, mutationId: MutationIdSchema }),
   v.object({
@@ -148,7 +152,7 @@ export const ActivityEntrySchema = v.object({
   at: v.number(),
   dashboardId: DashboardIdSchema,
   widgetId: WidgetIdSchema,
-  kind: v.picklist(['rejected', 'auto-resolved', 'resolved']),
+  kind: v.picklist(['rejected', 'auto-resolved', 'resolved', 'merged']),
   message: v.string(),
   code: v.optional(RejectCodeSchema),
 });

@@ -37,8 +37,8 @@ import { Broadcaster, type ChannelLike } from './broadcaster.ts';
 import { Connection, type SocketLike, type TimerId } from './connection.ts';
 import { isQuotaError } from './db.ts';
 import { pullOverHttp, pushOverHttp, type FetchLike } from './http.ts';
-import { MAX_BATCH, entriesOfWidget, planSettle, planTransientFailure, selectBatch, type ResolvePlan } from './outbox.ts';
-import { planResolve } from './resolve.ts';
+import { MAX_BATCH, entriesOfWidget, planSettle, planTransientFailure, selectBatch, type ResolvePlan, type SettlePlan } from './outbox.ts';
+import { planNoteMerge, planResolve } from './resolve.ts';
 import type { Commit, ReplicaUpdate, SwStore } from './store.ts';
 
 export interface EngineEnv {
@@ -83,6 +83,8 @@ export class Engine {
   private batchLimit = MAX_BATCH;
   private retryTimer: TimerId | null = null;
   private requestN = 0;
+  /** Outbox read-plan-write sequences that must not interleave (append, settle, resolve). */
+  private outboxTurn: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly env: EngineEnv,
@@ -116,6 +118,7 @@ export class Engine {
         onFrame: (f) => this.enqueueFrame(() => this.onFrame(f)),
         onDown: (reason) => this.onDown(reason),
         onBadFrame: (m) => this.log('bad frame from server', m),
+        probe: () => this.probe(),
       },
       { clientId: this.clientId, pingMs: this.env.pingMs },
     );
@@ -175,7 +178,7 @@ export class Engine {
         return;
       }
       case 'mutate':
-        await this.mutate(cmd.mutation, answer);
+        await this.mutate(cmd.mutation, cmd.base ?? null, answer);
         return;
       case 'retry':
         await this.retryNow();
@@ -190,7 +193,7 @@ export class Engine {
         return;
       }
       case 'resolve':
-        await this.resolve(cmd, answer);
+        await this.serially(() => this.resolve(cmd, answer));
         return;
       case 'set-policy':
         await this.env.store.setPolicy(cmd.policy);
@@ -242,10 +245,11 @@ export class Engine {
     void this.drain();
   }
 
-  private async mutate(m: Mutation, answer: (ok: boolean, data?: unknown, error?: string) => void): Promise<void> {
+  private async mutate(m: Mutation, seen: Widget | null, answer: (ok: boolean, data?: unknown, error?: string) => void): Promise<void> {
     if (!this.user) return answer(false, undefined, 'not signed in');
     if (m.clientId !== this.clientId) return answer(false, undefined, `mutation is from client ${m.clientId}, not ${this.clientId}`);
-    const { entry, outbox } = await this.env.store.append(this.user.id, m);
+    const userId = this.user.id;
+    const { entry, outbox } = await this.serially(() => this.env.store.append(userId, m, seen));
     const outboxSeq = this.broadcaster.post({ type: 'outbox', entries: outbox });
     answer(true, { entry, outboxSeq, swInstance: this.broadcaster.swInstance });
     if (!this.conn.isOpen) void this.env.registerSync().catch(() => {});
@@ -295,6 +299,22 @@ export class Engine {
     this.broadcaster.post({ type: 'status', connection: s, clientId: this.clientId });
   }
 
+  /** Runs `fn` after every outbox sequence started before it, and before any started after it. */
+  private serially<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.outboxTurn.then(fn, fn);
+    this.outboxTurn = run.catch(() => {});
+    return run;
+  }
+
+  /** Is the server up? `/api/health` answers without a session and touches nothing. */
+  private async probe(): Promise<boolean> {
+    try {
+      return (await this.env.fetch('/api/health', { credentials: 'same-origin' })).ok;
+    } catch {
+      return false;
+    }
+  }
+
   private async checkAuth(): Promise<'ok' | 'unauthorized' | 'unknown'> {
     try {
       const r = await this.env.fetch('/api/me', { credentials: 'same-origin' });
@@ -328,6 +348,8 @@ export class Engine {
     this.subs.clear();
     await this.subscribe(this.watched);
     this.updateCaughtUp();
+    // The server is reachable again: what waits after a failed push goes now, not at its backoff time.
+    await this.releaseWaiting();
     void this.drain();
   }
 
@@ -424,15 +446,19 @@ export class Engine {
 
   /** The browser is back online, a person pressed retry, or a sync event came: retry everything now. */
   async retryNow(): Promise<void> {
+    await this.releaseWaiting();
+    if (this.user && (this.conn.current.kind === 'backoff' || this.conn.current.kind === 'offline')) this.conn.setOnline(true);
+    await this.drain();
+  }
+
+  /** Entries waiting out a push backoff become due now, and the next failure starts the backoff afresh. */
+  private async releaseWaiting(): Promise<void> {
     this.pushFailures = 0;
     this.batchLimit = MAX_BATCH;
-    if (this.user) {
-      const entries = await this.env.store.outbox(this.user.id);
-      const due = entries.filter((e) => e.state === 'failed' && e.nextAttemptAt > this.env.now());
-      if (due.length) await this.env.store.setState(due.map((e) => ({ ...e, nextAttemptAt: 0 })));
-      if (this.conn.current.kind === 'backoff' || this.conn.current.kind === 'offline') this.conn.setOnline(true);
-    }
-    await this.drain();
+    if (!this.user) return;
+    const entries = await this.env.store.outbox(this.user.id);
+    const due = entries.filter((e) => e.state === 'failed' && e.nextAttemptAt > this.env.now());
+    if (due.length) await this.env.store.setState(due.map((e) => ({ ...e, nextAttemptAt: 0 })));
   }
 
   /** Sends what can be sent until nothing is left or sending fails. Concurrent calls join the running one. */
@@ -486,7 +512,7 @@ export class Engine {
     if (outcome.ok) {
       this.pushFailures = 0;
       this.batchLimit = MAX_BATCH;
-      await this.settle(user.id, entries, batch, outcome.results);
+      await this.settle(user.id, batch, outcome.results);
       this.drainAgain = true;
       return;
     }
@@ -529,12 +555,7 @@ export class Engine {
    * applied mutations (pulling over HTTP any dashboard whose replica is behind), so they leave the outbox
    * without a flicker.
    */
-  private async settle(userId: UserId, entries: OutboxEntry[], batch: OutboxEntry[], results: MutationResult[]): Promise<void> {
-    const plan = planSettle(batch, results, {
-      now: this.env.now(),
-      policy: this.policy,
-      resolveLocal: (parked, server) => this.resolveLocal(entries, parked, server),
-    });
+  private async settle(userId: UserId, batch: OutboxEntry[], results: MutationResult[]): Promise<void> {
     const needed = new Map<DashboardId, number>();
     const batchIds = new Set(batch.map((e) => e.mutation.id));
     for (const r of results) {
@@ -550,6 +571,28 @@ export class Engine {
       const pulled = await pullOverHttp(this.env.fetch, d, c);
       if (pulled.ok) pulls.push(...pulled.value);
     }
+    // Planned on the outbox as it is now, not as it was when the batch left: a merge replaces the text
+    // edits typed while the push was out, so none of them can follow it and undo it. `serially` keeps
+    // appends out until this commit is in.
+    await this.serially(async () => {
+      const entries = await this.env.store.outbox(userId);
+      const conflicted = new Set(results.filter((r) => r.status === 'conflict').map((r) => r.id));
+      const plan = planSettle(batch, results, {
+        now: this.env.now(),
+        policy: this.policy,
+        resolveLocal: (parked, server) => this.resolveLocal(entries, parked, server),
+        merge: (parked, fields, server) => {
+          const later = entriesOfWidget(entries, parked.mutation.dashboardId, parked.mutation.args.widgetId).filter(
+            (e) => e.order > parked.order && (e.state !== 'sending' || conflicted.has(e.mutation.id)),
+          );
+          return planNoteMerge(parked, later, fields, server, this.ids());
+        },
+      });
+      await this.commitSettle(userId, batchIds, pulls, plan);
+    });
+  }
+
+  private async commitSettle(userId: UserId, batchIds: Set<MutationId>, pulls: ReplicaUpdate[], plan: SettlePlan): Promise<void> {
     await this.commitReplica(pulls, {
       remove: plan.remove,
       update: plan.put.filter((e) => batchIds.has(e.mutation.id)),

@@ -8,10 +8,18 @@
  *   earlier entry parked in `conflict`, waiting after a `failed` attempt, or in flight holds every later
  *   entry of that widget. Other widgets keep syncing (a poison mutation never stalls the outbox).
  * - Only entries never sent (`queued`, 0 attempts) coalesce: a sent one may already be applied under its id.
+ *   The one exception is a parked conflict: it is never sent again under its id (resolving it makes a new
+ *   mutation), so typing into a conflicted field folds into it and the conflict shows the latest words.
+ * - An edit's base is what the person saw when it began (protocol/edit-base.ts): an append takes the
+ *   earliest base of the widget's unsettled overwrites of the same fields, so a remote change that was
+ *   hidden behind them is a conflict, never overwritten.
  * - A mutation leaves the outbox only as applied (its change is in the replica), rejected (rolled back and
  *   told), discarded or resolved by a person or the policy (recorded in the activity list).
  */
 import {
+  earliestBase,
+  overwrites,
+  touchedFields,
   type ActivityEntry,
   type ConflictPolicy,
   type DashboardId,
@@ -37,11 +45,14 @@ const sameKeys = (a: object, b: object) => {
 /**
  * The entry `incoming` may replace: the widget's last entry (no other entry of that widget after it) when
  * both are `widget.set` of the same fields, or `checklist.set` of the same item and fields, by the same user,
- * and the old one was never sent. `widgetEntries` are the widget's entries in outbox order.
+ * and the old one was never sent or is parked in conflict. `widgetEntries` are the widget's entries in
+ * outbox order.
  */
 export function coalesceTarget(widgetEntries: OutboxEntry[], incoming: Mutation, userId: UserId): OutboxEntry | null {
   const last = widgetEntries.at(-1);
-  if (!last || last.userId !== userId || last.state !== 'queued' || last.attempts > 0) return null;
+  if (!last || last.userId !== userId) return null;
+  const unsent = last.state === 'queued' && last.attempts === 0;
+  if (!unsent && last.state !== 'conflict') return null;
   const m = last.mutation;
   if (m.clientId !== incoming.clientId) return null;
   if (m.name === 'widget.set' && incoming.name === 'widget.set') {
@@ -60,27 +71,43 @@ export interface AppendPlan {
 }
 
 /**
- * What appending `mutation` writes. A coalesced mutation takes the place (order) of the one it replaces
- * and keeps the older `baseVersion`: the earlier edit was made on that version, so a conflict it would have
- * had must not be hidden by merging.
+ * What appending `mutation` writes. An overwrite's base is lowered to the earliest base of the widget's
+ * unsettled overwrites of the same fields (edit-base.ts), and its `base` widget is the one at that version
+ * when known: the tab's (what the edit began from), or the replica's when it is still at that version.
+ * A coalesced mutation takes the place (order) and state of the one it replaces.
  */
 export function planAppend(args: {
   widgetEntries: OutboxEntry[];
   mutation: Mutation;
   userId: UserId;
   order: number;
-  base: Widget | null;
+  /** The replica's widget now. */
+  replica: Widget | null;
+  /** The widget the tab says the edit began from, if it said. */
+  seen?: Widget | null;
 }): AppendPlan {
-  const target = coalesceTarget(args.widgetEntries, args.mutation, args.userId);
+  let mutation = args.mutation;
+  let base = args.seen?.version === mutation.baseVersion ? args.seen : args.replica;
+  if (overwrites(mutation)) {
+    const mine = args.widgetEntries.filter((e) => e.userId === args.userId);
+    const start = { version: mutation.baseVersion, widget: base?.version === mutation.baseVersion ? base : null };
+    const seen = earliestBase(start, mine, touchedFields(mutation));
+    if (seen.version < mutation.baseVersion) {
+      mutation = { ...mutation, baseVersion: seen.version };
+      base = seen.widget ?? base;
+    }
+  }
+  const target = coalesceTarget(args.widgetEntries, mutation, args.userId);
   if (target) {
-    const mutation = { ...args.mutation, baseVersion: Math.min(target.mutation.baseVersion, args.mutation.baseVersion) };
+    const earlier = target.mutation.baseVersion <= mutation.baseVersion;
+    const merged = { ...mutation, baseVersion: earlier ? target.mutation.baseVersion : mutation.baseVersion };
     return {
-      put: { ...target, mutation, base: target.base ?? args.base },
-      replaces: target.mutation.id === mutation.id ? null : target.mutation.id,
+      put: { ...target, mutation: merged, base: earlier ? (target.base ?? base) : base },
+      replaces: target.mutation.id === merged.id ? null : target.mutation.id,
     };
   }
   const entry: OutboxEntry = {
-    mutation: args.mutation,
+    mutation,
     userId: args.userId,
     state: 'queued',
     order: args.order,
@@ -88,7 +115,7 @@ export function planAppend(args: {
     nextAttemptAt: 0,
     lastError: null,
   };
-  if (args.mutation.name !== 'widget.create' && args.base) entry.base = args.base;
+  if (mutation.name !== 'widget.create' && base) entry.base = base;
   return { put: entry, replaces: null };
 }
 
@@ -139,6 +166,8 @@ export interface SettleContext {
   policy: ConflictPolicy;
   /** Builds the mutation(s) that resolve a conflict as the policy says (local-wins). */
   resolveLocal(entry: OutboxEntry, server: Widget | null): ResolvePlan;
+  /** A note-text conflict merged three ways when the edits do not overlap (resolve.ts), else null. */
+  merge(entry: OutboxEntry, fields: string[], server: Widget | null): (ResolvePlan & { title: string }) | null;
 }
 
 /** Titles for messages: the widget as this client last knew it. */
@@ -192,6 +221,18 @@ export function planSettle(batch: OutboxEntry[], results: MutationResult[], ctx:
         plan.activity.push({ ...at, kind: 'rejected', code: r.code, message: `${describe(e)} was undone: ${r.message}` });
         break;
       case 'conflict': {
+        const merged = ctx.merge(e, r.fields, r.server);
+        if (merged) {
+          for (const id of merged.remove) handled.add(id);
+          plan.remove.push(...merged.remove);
+          plan.put.push(...merged.put);
+          plan.activity.push({
+            ...at,
+            kind: 'merged',
+            message: `Your edit of "${merged.title}" and one made elsewhere were merged automatically`,
+          });
+          break;
+        }
         const parked: OutboxEntry = {
           ...e,
           state: 'conflict',

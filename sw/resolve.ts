@@ -9,9 +9,12 @@
  * - restore (the server deleted the widget): one `widget.create` with a new widget id carrying the local
  *   values (what this browser last knew, with every queued change of the widget replayed), replacing all of
  *   the widget's entries.
+ * - merge (no person involved): a note whose text conflicted, where the two sides' edits do not overlap,
+ *   becomes one new mutation carrying the three-way merge of base, mine and theirs (text-merge.ts).
  */
 import {
   applyOptimistic,
+  baseWidgetOf,
   type ClientId,
   type ConflictResolution,
   type ItemId,
@@ -22,6 +25,7 @@ import {
   type WidgetId,
 } from '../protocol/index.ts';
 import type { ResolveError, ResolvePlan } from './outbox.ts';
+import { mergeText } from './text-merge.ts';
 
 export interface ResolveDeps {
   now: number;
@@ -146,4 +150,43 @@ function restore(widgetEntries: OutboxEntry[], deps: ResolveDeps): ResolvePlan |
     createdAt: deps.now,
   };
   return { remove, put: [fresh(first, mutation, null)] };
+}
+
+/**
+ * Merges a parked note-text conflict without asking, when it can: `parked` got `conflict` on `text` only
+ * against `server`; `later` are the widget's unsettled entries after it (none in flight), in order. The
+ * local words are the last of the text edits that follow it (each carries the whole text as typed on top of the previous),
+ * all of which the merge replaces. Null when it is not a note text conflict, the text the edit began
+ * from is not known exactly, or the two sides' edits overlap: then a person decides.
+ */
+export function planNoteMerge(
+  parked: OutboxEntry,
+  later: OutboxEntry[],
+  fields: string[],
+  server: Widget | null,
+  deps: ResolveDeps,
+): (ResolvePlan & { title: string }) | null {
+  const m = parked.mutation;
+  const base = baseWidgetOf(parked);
+  const textOnly = (e: OutboxEntry) =>
+    e.mutation.name === 'widget.set' && Object.keys(e.mutation.args.patch).join() === 'text';
+  if (!textOnly(parked) || fields.join() !== 'text' || server?.kind !== 'note' || base?.kind !== 'note') return null;
+  const chain = [parked, ...later.filter(textOnly)];
+  const last = chain.at(-1)!.mutation;
+  const mine = last.name === 'widget.set' ? last.args.patch.text : undefined;
+  if (mine === undefined) return null;
+  const merged = mergeText(base.text, mine, server.text);
+  if (!merged.ok) return null;
+  const remove = chain.map((e) => e.mutation.id);
+  if (merged.text === server.text) return { remove, put: [], title: server.title };
+  const mutation: Mutation = {
+    id: deps.newMutationId(),
+    clientId: deps.clientId,
+    dashboardId: m.dashboardId,
+    name: 'widget.set',
+    args: { widgetId: m.args.widgetId, patch: { text: merged.text } },
+    baseVersion: server.version,
+    createdAt: deps.now,
+  };
+  return { remove, put: [fresh(parked, mutation, server)], title: server.title };
 }

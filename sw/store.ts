@@ -188,7 +188,8 @@ export class SwStore {
   }
 
   /** Appends (or coalesces) in one strict transaction; answers the entry as stored and the new outbox. */
-  async append(userId: UserId, mutation: Mutation): Promise<{ entry: OutboxEntry; outbox: OutboxEntry[] }> {
+  /** `seen`: the widget the edit began from, as the tab says (see edit-base.ts). */
+  async append(userId: UserId, mutation: Mutation, seen: Widget | null = null): Promise<{ entry: OutboxEntry; outbox: OutboxEntry[] }> {
     const entry = await this.writing<OutboxEntry>(async () => {
       const tx = await this.rw(['outbox', 'widgets', 'meta']);
       const outbox = tx.objectStore('outbox');
@@ -203,7 +204,7 @@ export class SwStore {
       );
       const order = (await getMeta(tx, 'nextOrder')) ?? 1;
       const baseRecord = validReplica(await tx.objectStore('widgets').get([mutation.dashboardId, mutation.args.widgetId]));
-      const plan = planAppend({ widgetEntries, mutation, userId, order, base: baseRecord?.widget ?? null });
+      const plan = planAppend({ widgetEntries, mutation, userId, order, replica: baseRecord?.widget ?? null, seen });
       if (plan.replaces) await outbox.delete(plan.replaces);
       await outbox.put(plan.put);
       await setMeta(tx, 'nextOrder', order + 1);

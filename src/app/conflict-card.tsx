@@ -16,10 +16,13 @@ export function ConflictCard({ first, entries }: { first: OutboxEntry; entries: 
   const [edits, setEdits] = useState<Record<string, string | boolean>>({});
   const c = first.conflict;
   const base = c?.base ?? null;
-  const theirs = c?.server ?? null;
+  const { dashboardId, args } = first.mutation;
+  // Theirs follows the server while the conflict waits: the newer of the answer's snapshot and the replica.
+  const replica = client.confirmed(dashboardId).value.find((w) => w.id === args.widgetId) ?? null;
+  const snapshot = c?.server ?? null;
+  const theirs = snapshot && replica && replica.version > snapshot.version ? replica : snapshot;
   const mine = mineOf(entries, first);
   const title = (theirs ?? base ?? mine)?.title ?? 'a widget';
-  const { dashboardId, args } = first.mutation;
   const fields = c?.fields ?? [];
 
   const resolve = (r: ConflictResolution) =>

@@ -456,7 +456,7 @@ export class SwSyncClient implements SyncClient {
     this.tell({ type: 'watch', dashboardIds: [dashboardId] });
   }
 
-  async mutate(dashboardId: DashboardId, input: MutationInput, baseVersion: number): Promise<MutationId> {
+  async mutate(dashboardId: DashboardId, input: MutationInput, baseVersion: number, seen: Widget | null = null): Promise<MutationId> {
     const user = this.user.value;
     if (!user) throw new Error('not signed in');
     const clientId = await this.clientId;
@@ -470,7 +470,7 @@ export class SwSyncClient implements SyncClient {
     this.provisional.set(mutation.id, { entry, untilSeq: Infinity, swInstance: null });
     this.publishOutbox();
     try {
-      const r = await this.ask({ type: 'mutate', mutation });
+      const r = await this.ask({ type: 'mutate', mutation, ...(seen ? { base: seen } : {}) });
       const data = parse(MutateReplyDataSchema, r.data);
       if (data.ok) {
         this.provisional.set(mutation.id, { entry: data.value.entry, untilSeq: data.value.outboxSeq, swInstance: data.value.swInstance });

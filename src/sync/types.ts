@@ -46,10 +46,11 @@ export interface SyncClient {
   /** Tell the SW which dashboard this tab shows (it subscribes and catches up). */
   watch(dashboardId: DashboardId): void;
   /**
-   * Queue a mutation: fills in id, clientId, createdAt; `baseVersion` is the version of the widget in the
-   * optimistic view. Resolves once the SW has it durably in the outbox.
+   * Queue a mutation: fills in id, clientId, createdAt; `baseVersion` is the confirmed version the edit
+   * began from and `seen` that confirmed widget when known (protocol/edit-base.ts). Resolves once the SW
+   * has it durably in the outbox.
    */
-  mutate(dashboardId: DashboardId, input: MutationInput, baseVersion: number): Promise<MutationId>;
+  mutate(dashboardId: DashboardId, input: MutationInput, baseVersion: number, seen?: Widget | null): Promise<MutationId>;
   retryNow(): Promise<void>;
   discard(mutationId: MutationId): Promise<void>;
   resolve(dashboardId: DashboardId, widgetId: WidgetId, resolution: ConflictResolution): Promise<void>;

@@ -1,7 +1,12 @@
-/** One checklist item: a checkbox named by its text, and edit / remove named after it too. */
+/**
+ * One checklist item: a checkbox named by its text, and edit / remove named after it too. Editing the text
+ * is an edit session from Edit to Save (src/state/edit-session.ts); a tick is one that starts and ends at
+ * the click.
+ */
 import { useState } from 'preact/hooks';
 import type { ChecklistItem, WidgetId } from '../../protocol/index.ts';
 import { useMutate } from '../app/use-mutate.ts';
+import { useEditSession } from '../app/use-edit-session.ts';
 
 interface Props {
   widgetId: WidgetId;
@@ -13,8 +18,14 @@ export function ChecklistItemRow({ widgetId, item, baseVersion }: Props) {
   const mutate = useMutate();
   const [editing, setEditing] = useState(false);
   const [text, setText] = useState(item.text);
-  const set = (patch: { text?: string; done?: boolean }) =>
-    mutate({ name: 'checklist.set', args: { widgetId, itemId: item.id, patch } }, baseVersion);
+  const textSession = useEditSession(widgetId, [`items.${item.id}.text`]);
+  const doneSession = useEditSession(widgetId, [`items.${item.id}.done`]);
+  const set = (patch: { text?: string; done?: boolean }, session: typeof textSession) =>
+    mutate({ name: 'checklist.set', args: { widgetId, itemId: item.id, patch } }, session.end());
+  const stopEditing = () => {
+    textSession.cancel();
+    setEditing(false);
+  };
 
   if (editing) {
     return (
@@ -24,8 +35,8 @@ export function ChecklistItemRow({ widgetId, item, baseVersion }: Props) {
           onSubmit={(e) => {
             e.preventDefault();
             const t = text.trim();
-            if (t && t !== item.text) set({ text: t });
-            setEditing(false);
+            if (t && t !== item.text) set({ text: t }, textSession);
+            stopEditing();
           }}
         >
           <label>
@@ -33,7 +44,7 @@ export function ChecklistItemRow({ widgetId, item, baseVersion }: Props) {
             <input value={text} required maxLength={500} onInput={(e) => setText(e.currentTarget.value)} />
           </label>
           <button type="submit">Save</button>
-          <button type="button" onClick={() => setEditing(false)}>
+          <button type="button" onClick={stopEditing}>
             Cancel
           </button>
         </form>
@@ -43,7 +54,7 @@ export function ChecklistItemRow({ widgetId, item, baseVersion }: Props) {
   return (
     <li class={item.done ? 'done' : ''}>
       <label class="check">
-        <input type="checkbox" checked={item.done} onChange={(e) => set({ done: e.currentTarget.checked })} />
+        <input type="checkbox" checked={item.done} onChange={(e) => set({ done: e.currentTarget.checked }, doneSession)} />
         <span>{item.text}</span>
       </label>
       <span class="item-actions">
@@ -52,6 +63,7 @@ export function ChecklistItemRow({ widgetId, item, baseVersion }: Props) {
           class="small"
           aria-label={`Edit ${item.text}`}
           onClick={() => {
+            textSession.begin();
             setText(item.text);
             setEditing(true);
           }}

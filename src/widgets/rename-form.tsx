@@ -1,11 +1,20 @@
-/** Rename a widget (a `widget.set` of its title). */
-import { useState } from 'preact/hooks';
+/**
+ * Rename a widget (a `widget.set` of its title). Opening the form starts the edit session: the title shown
+ * then is the base, so a rename made elsewhere while the form is open is a conflict, not overwritten.
+ */
+import { useEffect, useState } from 'preact/hooks';
 import type { ViewWidget } from '../state/optimistic.ts';
 import { useMutate } from '../app/use-mutate.ts';
+import { useEditSession } from '../app/use-edit-session.ts';
+
+const FIELDS = ['title'] as const;
 
 export function RenameForm({ item, onDone }: { item: ViewWidget; onDone: () => void }) {
   const mutate = useMutate();
   const [title, setTitle] = useState(item.widget.title);
+  const session = useEditSession(item.widget.id, FIELDS);
+  session.begin();
+  useEffect(() => () => session.cancel(), []);
   return (
     <form
       class="inline-form"
@@ -13,7 +22,7 @@ export function RenameForm({ item, onDone }: { item: ViewWidget; onDone: () => v
         e.preventDefault();
         const t = title.trim();
         if (t && t !== item.widget.title) {
-          mutate({ name: 'widget.set', args: { widgetId: item.widget.id, patch: { title: t } } }, item.confirmedVersion);
+          mutate({ name: 'widget.set', args: { widgetId: item.widget.id, patch: { title: t } } }, session.end());
         }
         onDone();
       }}

@@ -12,6 +12,8 @@ const board = () => [
   metric('w_m', 'Flow rate', 'flow', [1, 3, 2], 'a3', 9),
 ];
 const card = (name: string) => within(screen.getByRole('article', { name }));
+/** The confirmed widget an edit session began from, as it is passed along with the edit. */
+const seen = (id: string) => board().find((w) => w.id === id);
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -38,7 +40,7 @@ describe('widget grid', () => {
       entry({ name: 'widget.set', args: { widgetId: 'w_n' as WidgetId, patch: { text: 'x' } } }, { state: 'conflict' }),
     ];
     renderApp(client);
-    expect(card('Pumps').getAllByRole('listitem').map((li) => li.textContent)).toEqual(['Pending', 'Failed to send']);
+    expect(card('Pumps').getAllByRole('listitem').map((li) => li.textContent)).toEqual(['Pending', 'Waiting to send (retrying)']);
     expect(card('Shift notes').getAllByRole('listitem').map((li) => li.textContent)).toEqual(['Conflict']);
     expect(card('Checks').queryAllByRole('listitem', { name: /Pending|Conflict/ })).toHaveLength(0);
     expect(card('Pumps').getByText('5')).toBeTruthy(); // 3 + 1 + 1, optimistic
@@ -113,7 +115,7 @@ describe('widget controls call mutate with the right args and the confirmed base
     fireEvent.click(card('Pumps').getByRole('button', { name: 'Rename' }));
     fireEvent.input(card('Pumps').getByRole('textbox', { name: 'Title' }), { target: { value: 'Pumps 2' } });
     fireEvent.click(card('Pumps').getByRole('button', { name: 'Save title' }));
-    expect(client.mutate.mock.calls).toEqual([[DASH, { name: 'widget.set', args: { widgetId: 'w_c', patch: { title: 'Pumps 2' } } }, 5]]);
+    expect(client.mutate.mock.calls).toEqual([[DASH, { name: 'widget.set', args: { widgetId: 'w_c', patch: { title: 'Pumps 2' } } }, 5, seen('w_c')]]);
     expect(card('Pumps').queryByRole('textbox', { name: 'Title' })).toBeNull();
   });
 
@@ -160,8 +162,8 @@ describe('widget controls call mutate with the right args and the confirmed base
     expect(calls).toHaveLength(4);
     expect(calls[0]).toEqual([DASH, { name: 'checklist.add', args: { widgetId: 'w_l', itemId: expect.stringMatching(/^[0-9A-Z]{26}$/), text: 'Filters' } }, 4]);
     expect(calls.slice(1)).toEqual([
-      [DASH, { name: 'checklist.set', args: { widgetId: 'w_l', itemId: 'i1', patch: { done: true } } }, 4],
-      [DASH, { name: 'checklist.set', args: { widgetId: 'w_l', itemId: 'i2', patch: { text: 'Oil level' } } }, 4],
+      [DASH, { name: 'checklist.set', args: { widgetId: 'w_l', itemId: 'i1', patch: { done: true } } }, 4, seen('w_l')],
+      [DASH, { name: 'checklist.set', args: { widgetId: 'w_l', itemId: 'i2', patch: { text: 'Oil level' } } }, 4, seen('w_l')],
       [DASH, { name: 'checklist.remove', args: { widgetId: 'w_l', itemId: 'i1' } }, 4],
     ]);
   });
@@ -208,7 +210,7 @@ describe('note typing', () => {
     expect(client.mutate).toHaveBeenCalledTimes(0);
     act(() => void vi.advanceTimersByTime(1));
     expect(client.mutate.mock.calls).toEqual([
-      [DASH, { name: 'widget.set', args: { widgetId: 'w_n', patch: { text: 'hello world' } } }, 2],
+      [DASH, { name: 'widget.set', args: { widgetId: 'w_n', patch: { text: 'hello world' } } }, 2, seen('w_n')],
     ]);
     act(() => void vi.advanceTimersByTime(5_000));
     expect(client.mutate).toHaveBeenCalledTimes(1);
@@ -225,7 +227,48 @@ describe('note typing', () => {
     expect(client.mutate).toHaveBeenCalledTimes(0);
     fireEvent.input(box, { target: { value: 'bye' } });
     fireEvent.blur(box);
-    expect(client.mutate.mock.calls).toEqual([[DASH, { name: 'widget.set', args: { widgetId: 'w_n', patch: { text: 'bye' } } }, 2]]);
+    expect(client.mutate.mock.calls).toEqual([[DASH, { name: 'widget.set', args: { widgetId: 'w_n', patch: { text: 'bye' } } }, 2, seen('w_n')]]);
+  });
+
+  it('the base is what was on screen at the first key: a remote edit landing while the person types is not overwritten', () => {
+    const client = fakeClient({ widgets: board() });
+    renderApp(client);
+    vi.useFakeTimers();
+    const box = card('Shift notes').getByRole('textbox', { name: 'Note' });
+    fireEvent.input(box, { target: { value: 'hello from A' } });
+    // Another device's edit arrives during the send delay: the replica moves to version 3.
+    act(() => void (client.confirmedOf(DASH).value = board().map((w) => (w.kind === 'note' ? { ...w, text: 'hello from B', version: 3 } : w))));
+    expect((box as HTMLTextAreaElement).value).toBe('hello from A');
+    act(() => void vi.advanceTimersByTime(300));
+    // Sent on version 2, the one the person saw, with that widget: the server calls it a conflict.
+    expect(client.mutate.mock.calls).toEqual([[DASH, { name: 'widget.set', args: { widgetId: 'w_n', patch: { text: 'hello from A' } } }, 2, seen('w_n')]]);
+  });
+
+  it('a rename takes its base when the form opens, and an item edit when Edit is pressed', () => {
+    const client = fakeClient({ widgets: board() });
+    renderApp(client);
+    fireEvent.click(card('Pumps').getByRole('button', { name: 'Rename' }));
+    fireEvent.click(card('Checks').getByRole('button', { name: 'Edit Oil' }));
+    act(() => void (client.confirmedOf(DASH).value = board().map((w) => ({ ...w, version: w.version + 1 }))));
+    fireEvent.input(card('Pumps').getByRole('textbox', { name: 'Title' }), { target: { value: 'Pumps 2' } });
+    fireEvent.click(card('Pumps').getByRole('button', { name: 'Save title' }));
+    fireEvent.input(card('Checks').getByRole('textbox', { name: 'Item text' }), { target: { value: 'Oil level' } });
+    fireEvent.click(card('Checks').getByRole('button', { name: 'Save' }));
+    expect(client.mutate.mock.calls.map((c) => c[2])).toEqual([5, 4]);
+  });
+
+  it('typing on top of an unsent edit of the same text keeps that edit\'s base', () => {
+    const client = fakeClient({ widgets: board() });
+    client.outbox.value = [
+      entry({ name: 'widget.set', args: { widgetId: 'w_n' as WidgetId, patch: { text: 'hello A' } } }, { state: 'sending' }),
+    ];
+    client.outbox.value = client.outbox.value.map((e) => ({ ...e, mutation: { ...e.mutation, baseVersion: 1 } }));
+    renderApp(client);
+    vi.useFakeTimers();
+    const box = card('Shift notes').getByRole('textbox', { name: 'Note' });
+    fireEvent.input(box, { target: { value: 'hello A!' } });
+    fireEvent.blur(box);
+    expect(client.mutate.mock.calls[0][2]).toBe(1);
   });
 
   it('shows text from others when the person has nothing unsent', () => {

@@ -18,6 +18,7 @@ import { ALICE, BOB, WA, WB, counterWidget, entry, mk, noteWidget } from './help
 const manual: SettleContext = {
   now: 5_000,
   policy: 'manual',
+  merge: () => null,
   resolveLocal: () => {
     throw new Error('not used under manual');
   },
@@ -27,7 +28,7 @@ describe('coalescing on append', () => {
   it('a widget.set of the same fields replaces the last unsent one, in its place, keeping the older baseVersion', () => {
     const old = entry(mk.set(WA, { title: 'Pu' }, { baseVersion: 3 }), { order: 7, base: counterWidget(WA, 3) });
     const next = mk.set(WA, { title: 'Pumps' }, { baseVersion: 4 });
-    const plan = planAppend({ widgetEntries: [old], mutation: next, userId: ALICE.id, order: 8, base: counterWidget(WA, 4) });
+    const plan = planAppend({ widgetEntries: [old], mutation: next, userId: ALICE.id, order: 8, replica: counterWidget(WA, 4) });
     expect(plan.replaces).toBe(old.mutation.id);
     expect(plan.put.order).toBe(7);
     expect(plan.put.mutation).toEqual({ ...next, baseVersion: 3 });
@@ -50,19 +51,63 @@ describe('coalescing on append', () => {
     expect(coalesceTarget([old], mk.set(WA, { text: 'y', title: 'b', value: 1 }), ALICE.id)).toBeNull();
   });
 
-  it('never coalesces an entry that was sent: sending, failed, conflict, or queued again after an attempt', () => {
+  it('never coalesces an entry that was sent: sending, failed, or queued again after an attempt', () => {
     const states: Partial<OutboxEntry>[] = [
       { state: 'sending' },
       { state: 'failed', attempts: 1, nextAttemptAt: 9_999, lastError: 'HTTP 503 on push' },
-      { state: 'conflict', attempts: 1 },
       { state: 'queued', attempts: 2 },
     ];
     for (const over of states) {
       const old = entry(mk.set(WA, { title: 'a' }), over);
-      const plan = planAppend({ widgetEntries: [old], mutation: mk.set(WA, { title: 'b' }), userId: ALICE.id, order: 2, base: null });
+      const plan = planAppend({ widgetEntries: [old], mutation: mk.set(WA, { title: 'b' }), userId: ALICE.id, order: 2, replica: null });
       expect(plan.replaces, JSON.stringify(over)).toBeNull();
       expect(plan.put.order).toBe(2);
     }
+  });
+
+  it('typing into a field whose conflict is parked folds into the parked entry: the conflict shows the latest words', () => {
+    const parked = entry(mk.set(WA, { text: 'X1 from A' }, { baseVersion: 2 }), {
+      state: 'conflict',
+      attempts: 1,
+      base: noteWidget(WA, 2, 'X1'),
+      conflict: { fields: ['text'], base: noteWidget(WA, 2, 'X1'), server: noteWidget(WA, 3, 'X1 from B') },
+    });
+    const more = mk.set(WA, { text: 'X1 from A more' }, { baseVersion: 4 });
+    const plan = planAppend({ widgetEntries: [parked], mutation: more, userId: ALICE.id, order: 9, replica: noteWidget(WA, 4, 'X1 from B again') });
+    expect(plan.replaces).toBe(parked.mutation.id);
+    expect(plan.put).toMatchObject({ state: 'conflict', order: parked.order, conflict: parked.conflict, base: parked.base });
+    // Still the base the words were typed on: resolving re-issues it on the server's version anyway.
+    expect(plan.put.mutation).toEqual({ ...more, baseVersion: 2 });
+  });
+
+  it("an edit hidden behind an unsettled overwrite of the same field takes that overwrite's base", () => {
+    // "X1 from A" went out on v2 and is in flight; the replica meanwhile got B's v3; A types on.
+    const sending = entry(mk.set(WA, { text: 'X1 from A' }, { baseVersion: 2 }), { state: 'sending', attempts: 1, base: noteWidget(WA, 2, 'X1') });
+    const next = mk.set(WA, { text: 'X1 from A!' }, { baseVersion: 3 });
+    const plan = planAppend({ widgetEntries: [sending], mutation: next, userId: ALICE.id, order: 5, replica: noteWidget(WA, 3, 'X1 from B') });
+    expect(plan.replaces).toBeNull();
+    expect(plan.put.mutation.baseVersion).toBe(2);
+    expect(plan.put.base).toEqual(noteWidget(WA, 2, 'X1'));
+    // Another field is not hidden by it: a title edit keeps its own base.
+    const title = planAppend({ widgetEntries: [sending], mutation: mk.set(WA, { title: 'T' }, { baseVersion: 3 }), userId: ALICE.id, order: 6, replica: null });
+    expect(title.put.mutation.baseVersion).toBe(3);
+    // Nor does a counter add hide the value it replays on.
+    const add = entry(mk.add(WA, 1, { baseVersion: 1 }), { state: 'sending' });
+    const set = planAppend({ widgetEntries: [add], mutation: mk.set(WA, { value: 5 }, { baseVersion: 3 }), userId: ALICE.id, order: 7, replica: null });
+    expect(set.put.mutation.baseVersion).toBe(3);
+  });
+
+  it('the base widget is the one the tab says the edit began from, not a newer replica', () => {
+    const seen = noteWidget(WA, 2, 'X1');
+    const plan = planAppend({
+      widgetEntries: [],
+      mutation: mk.set(WA, { text: 'X1 from A' }, { baseVersion: 2 }),
+      userId: ALICE.id,
+      order: 1,
+      replica: noteWidget(WA, 3, 'X1 from B'),
+      seen,
+    });
+    expect(plan.put.base).toEqual(seen);
   });
 
   it('only the widget\'s last entry can be replaced: an edit in between keeps both', () => {
@@ -74,7 +119,7 @@ describe('coalescing on append', () => {
   it('commutative and structural mutations are never merged', () => {
     const add = entry(mk.add(WA, 1));
     expect(coalesceTarget([add], mk.add(WA, 1), ALICE.id)).toBeNull();
-    const plan = planAppend({ widgetEntries: [add], mutation: mk.add(WA, 2), userId: ALICE.id, order: 2, base: counterWidget(WA, 1) });
+    const plan = planAppend({ widgetEntries: [add], mutation: mk.add(WA, 2), userId: ALICE.id, order: 2, replica: counterWidget(WA, 1) });
     expect(plan.replaces).toBeNull();
     expect(plan.put.mutation.args).toEqual({ widgetId: WA, delta: 2 });
     expect(coalesceTarget([entry(mk.itemAdd(WA, 'i1', 'x'))], mk.itemAdd(WA, 'i2', 'y'), ALICE.id)).toBeNull();
@@ -92,7 +137,7 @@ describe('coalescing on append', () => {
 
   it('a new entry records the replica widget as its base, except widget.create', () => {
     const w = noteWidget(WA, 2);
-    const set = planAppend({ widgetEntries: [], mutation: mk.set(WA, { text: 'x' }), userId: ALICE.id, order: 5, base: w });
+    const set = planAppend({ widgetEntries: [], mutation: mk.set(WA, { text: 'x' }), userId: ALICE.id, order: 5, replica: w });
     expect(set.put).toEqual({
       mutation: set.put.mutation,
       userId: ALICE.id,
@@ -103,7 +148,7 @@ describe('coalescing on append', () => {
       lastError: null,
       base: w,
     });
-    const create = planAppend({ widgetEntries: [], mutation: mk.createCounter(WB), userId: ALICE.id, order: 6, base: w });
+    const create = planAppend({ widgetEntries: [], mutation: mk.createCounter(WB), userId: ALICE.id, order: 6, replica: w });
     expect(create.put.base).toBeUndefined();
   });
 });
@@ -189,6 +234,21 @@ describe('settling a push', () => {
     expect(plan.remove).toEqual([]);
     expect(plan.put).toEqual([{ ...a, state: 'conflict', attempts: 1, lastError: null, conflict: { fields: ['title'], base, server } }]);
     expect(plan.activity).toEqual([]);
+  });
+
+  it('a conflict the merge can settle leaves the outbox for the merged mutation and says so in the activity list', () => {
+    const a = entry(mk.set(WA, { text: 'a' }), { state: 'sending' });
+    const later = entry(mk.set(WA, { text: 'ab' }), { order: 2 });
+    const fresh = entry(mk.set(WA, { text: 'merged' }), { order: a.order });
+    const plan = planSettle([a, later], [{ id: a.mutation.id, status: 'conflict', fields: ['text'], server }], {
+      ...manual,
+      merge: () => ({ remove: [a.mutation.id, later.mutation.id], put: [fresh], title: 'Notes' }),
+    });
+    expect(plan.remove).toEqual([a.mutation.id, later.mutation.id]);
+    expect(plan.put).toEqual([fresh]);
+    expect(plan.activity).toEqual([
+      { at: 5_000, dashboardId: 'd_1', widgetId: WA, kind: 'merged', message: 'Your edit of "Notes" and one made elsewhere were merged automatically' },
+    ]);
   });
 
   it('remote-wins drops the conflicting entry and records why', () => {

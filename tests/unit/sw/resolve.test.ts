@@ -1,7 +1,7 @@
 /** Resolving a parked conflict (sw/resolve.ts): keep theirs, keep mine (optionally edited), restore. */
 import { describe, expect, it } from 'vitest';
 import type { ItemId, MutationId, OutboxEntry, Widget, WidgetId } from '../../../protocol/index.ts';
-import { planResolve, type ResolveDeps } from '../../../sw/resolve.ts';
+import { planNoteMerge, planResolve, type ResolveDeps } from '../../../sw/resolve.ts';
 import { CLIENT, WA, counterWidget, entry, mk, noteWidget } from './helpers.ts';
 
 function deps(): ResolveDeps {
@@ -106,5 +106,39 @@ describe('planResolve', () => {
   it('restore with nothing known of the widget is refused', () => {
     const p = parkedOn(entry(mk.set(WA, { title: 'x' })), null);
     expect(planResolve([p], { keep: 'restore' }, null, deps())).toEqual({ error: 'nothing is known of this widget to restore' });
+  });
+});
+
+describe('planNoteMerge', () => {
+  const seen = noteWidget(WA, 2, 'Pump 2 is noisy.', 'Shift notes');
+  const server = noteWidget(WA, 3, 'Pump 2 is noisy. Check the bearing.', 'Shift notes');
+  const mineOn = (text: string, over: Partial<OutboxEntry> = {}) => entry(mk.set(WA, { text }, { baseVersion: 2 }), { base: seen, ...over });
+
+  it('merges edits that do not overlap into one new mutation on the server version, replacing the whole text chain', () => {
+    const p = mineOn('Pump 3 is noisy.', { order: 1 });
+    const typedOn = mineOn('Pump 3 is very noisy.', { order: 2 });
+    const plan = planNoteMerge(p, [typedOn], ['text'], server, deps());
+    expect(plan?.remove).toEqual([p.mutation.id, typedOn.mutation.id]);
+    expect(plan?.put).toHaveLength(1);
+    expect(plan?.put[0]).toMatchObject({ state: 'queued', order: 1, attempts: 0, base: server });
+    expect(plan?.put[0].mutation).toMatchObject({
+      name: 'widget.set',
+      baseVersion: 3,
+      args: { widgetId: WA, patch: { text: 'Pump 3 is very noisy. Check the bearing.' } },
+    });
+  });
+
+  it('nothing to send when the other side already has my words', () => {
+    const plan = planNoteMerge(mineOn('Pump 2 is noisy. Check the bearing.'), [], ['text'], server, deps());
+    expect(plan).toMatchObject({ put: [], title: 'Shift notes' });
+  });
+
+  it('leaves overlapping edits, other fields, unknown bases and deleted notes to a person', () => {
+    expect(planNoteMerge(mineOn('Pump 2 is noisy. Call Ana.'), [], ['text'], server, deps())).toBeNull();
+    expect(planNoteMerge(mineOn('x'), [], ['title'], server, deps())).toBeNull();
+    expect(planNoteMerge(mineOn('Pump 3 is noisy.', { base: noteWidget(WA, 1, 'older') }), [], ['text'], server, deps())).toBeNull();
+    expect(planNoteMerge(mineOn('Pump 3 is noisy.'), [], ['text'], null, deps())).toBeNull();
+    const both = entry(mk.set(WA, { text: 'Pump 3 is noisy.', title: 'T' }, { baseVersion: 2 }), { base: seen });
+    expect(planNoteMerge(both, [], ['text'], server, deps())).toBeNull();
   });
 });
