@@ -20,6 +20,9 @@
  * - Offline closes the socket at once: DevTools' offline emulation freezes an open socket instead of
  *   closing it (BROWSER-FACTS.md), so waiting for `onclose` would show "Online" for minutes.
  * - A socket that delivers no frame (pong included) for `silenceMs` is dead, whatever its readyState says.
+ * - Recovery in seconds: while backing off from a server that could not be reached at all (no welcome), and
+ *   someone wants the socket (a tab is open), a cheap health probe runs every `probeMs` (jittered); the
+ *   first answer ends the wait. A server that welcomes and then drops is not probed: it gets the backoff.
  */
 import type { ConnectionState, ServerFrame, ClientFrame } from '../protocol/index.ts';
 import { PROTOCOL_VERSION, ServerFrameSchema, parse, type ClientId } from '../protocol/index.ts';
@@ -56,6 +59,8 @@ export interface ConnectionDelegate {
   onDown(reason: string): void;
   /** A frame failed validation (logged; the connection stays, as the server does for bad client frames). */
   onBadFrame?(message: string): void;
+  /** Does the server answer at all (a cheap health request)? Absent: never probe. */
+  probe?(): Promise<boolean>;
 }
 
 export interface ConnectionOptions {
@@ -69,6 +74,8 @@ export interface ConnectionOptions {
   stableMs?: number;
   /** While offline because `isOnline()` said so, how often to look again (the SW gets no `online` event). */
   onlinePollMs?: number;
+  /** While backing off from an unreachable server, about how often to probe it (0.5x to 1.5x, jittered). */
+  probeMs?: number;
 }
 
 export class Connection {
@@ -81,6 +88,8 @@ export class Connection {
   private lastSyncedAt: number | null = null;
   private lastFrameAt = 0;
   private timer: TimerId | null = null;
+  private probeTimer: TimerId | null = null;
+  private readonly probeMs: number;
   private readonly pingMs: number;
   private readonly silenceMs: number;
   private readonly connectTimeoutMs: number;
@@ -98,6 +107,7 @@ export class Connection {
     this.connectTimeoutMs = opts.connectTimeoutMs ?? 10_000;
     this.onlinePollMs = opts.onlinePollMs ?? 1_000;
     this.stableMs = opts.stableMs ?? 10_000;
+    this.probeMs = opts.probeMs ?? 2_000;
   }
 
   get current(): ConnectionState {
@@ -277,6 +287,7 @@ export class Connection {
       this.goOffline();
       return;
     }
+    const welcomed = this.welcomedAt !== null;
     if (this.welcomedAt !== null && this.d.now() - this.welcomedAt >= this.stableMs) this.attempt = 0;
     this.welcomedAt = null;
     const idle = this.generation; // no socket of this generation exists; a new attempt bumps it
@@ -285,12 +296,34 @@ export class Connection {
     this.schedule(() => {
       if (idle === this.generation && this.state.kind === 'backoff' && this.wanted) this.connectNow();
     }, retryAt - this.d.now());
+    if (!welcomed) this.scheduleProbe(idle, retryAt);
     if (askAuth) {
       void this.d.checkAuth().then((answer) => {
         // Only if nothing else happened meanwhile (a new attempt, offline, a new identity).
         if (answer === 'unauthorized' && idle === this.generation && this.state.kind === 'backoff') this.signOut();
       });
     }
+  }
+
+  /** Probes the server before `retryAt` while this backoff lasts; an answer connects at once. */
+  private scheduleProbe(idle: number, retryAt: number): void {
+    const probe = this.d.probe;
+    if (!probe) return;
+    const delay = Math.floor(this.probeMs * (0.5 + this.d.random()));
+    if (this.d.now() + delay >= retryAt) return; // the retry comes first anyway
+    const still = () => idle === this.generation && this.state.kind === 'backoff' && this.wanted && !this.offlineNow();
+    this.probeTimer = this.d.setTimer(() => {
+      this.probeTimer = null;
+      if (!still()) return;
+      void probe.call(this.d).then(
+        (up) => {
+          if (!still()) return;
+          if (up) this.connectNow();
+          else this.scheduleProbe(idle, retryAt);
+        },
+        () => still() && this.scheduleProbe(idle, retryAt),
+      );
+    }, delay);
   }
 
   /** Forgets the current socket (its late events are ignored) and closes it without waiting. */
@@ -317,6 +350,8 @@ export class Connection {
   private clearTimer(): void {
     if (this.timer !== null) this.d.clearTimer(this.timer);
     this.timer = null;
+    if (this.probeTimer !== null) this.d.clearTimer(this.probeTimer);
+    this.probeTimer = null;
   }
 
   private set(state: ConnectionState): void {

@@ -1,6 +1,7 @@
 /**
  * The one element with role="status": its text always starts with the state's name (the tester kit and
- * screen readers read it). Pending counts live elsewhere so that this text stays short.
+ * screen readers read it). Pending counts live elsewhere so that this text stays short. While the worker
+ * waits to retry the server, "Retry now" beside it tries at once.
  */
 import { now } from '../state/clock.ts';
 import { statusText } from '../state/connection-text.ts';
@@ -13,9 +14,20 @@ export function ConnectionStatus() {
   const signedIn = client.user.value !== null;
   const text = statusText(c, signedIn ? ui.unsynced.value.length : 0, now.value);
   return (
-    <p role="status" class={`status status-${c.kind}`} data-state={c.kind}>
-      <span class="status-dot" aria-hidden="true" />
-      {text}
-    </p>
+    <>
+      <p role="status" class={`status status-${c.kind}`} data-state={c.kind}>
+        <span class="status-dot" aria-hidden="true" />
+        {text}
+      </p>
+      {c.kind === 'backoff' && (
+        <button
+          type="button"
+          class="small retry-now"
+          onClick={() => void client.retryNow().catch((e: unknown) => (ui.uiError.value = `Could not retry: ${e instanceof Error ? e.message : String(e)}`))}
+        >
+          Retry now
+        </button>
+      )}
+    </>
   );
 }

@@ -16,7 +16,9 @@ import { ChecklistBody } from './checklist-body.tsx';
 import { MetricBody } from './metric-body.tsx';
 import { RenameForm } from './rename-form.tsx';
 
-const MARK_TEXT: Record<WidgetMark, string> = { pending: 'Pending', failed: 'Failed to send', conflict: 'Conflict' };
+// `failed` is a transient failure: the change is kept and sent again (a permanent rejection leaves the
+// outbox and is told in the activity list), so it must not read like data loss.
+const MARK_TEXT: Record<WidgetMark, string> = { pending: 'Pending', failed: 'Waiting to send (retrying)', conflict: 'Conflict' };
 
 export interface CardProps {
   item: ViewWidget;
@@ -104,7 +106,7 @@ function Body({ item }: { item: ViewWidget }) {
     case 'counter':
       return <CounterBody widget={w} baseVersion={item.confirmedVersion} />;
     case 'note':
-      return <NoteBody widget={w} baseVersion={item.confirmedVersion} />;
+      return <NoteBody widget={w} />;
     case 'checklist':
       return <ChecklistBody widget={w} baseVersion={item.confirmedVersion} />;
     case 'metric':

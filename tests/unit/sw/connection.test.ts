@@ -221,6 +221,60 @@ describe('backoff timeline', () => {
   });
 });
 
+describe('recovery from a server outage', () => {
+  /** A connection whose delegate can probe: `up` says whether the server answers its health request. */
+  function probing(random = 0.99) {
+    const t = setup({ random, throwOnOpen: true });
+    const server = { up: false, probes: 0 };
+    const d = { ...t.d, probe: vi.fn(async () => (server.probes++, server.up)) };
+    const conn = new Connection(d, { clientId: CLIENT, pingMs: 10_000, probeMs: 2_000 });
+    return { ...t, conn, server };
+  }
+
+  it('a long backoff from an unreachable server ends within a probe interval of the server coming back', async () => {
+    const t = probing();
+    t.conn.start();
+    // Down for a while: the backoff grows towards the cap (random 0.99).
+    for (let i = 0; i < 7; i++) {
+      const retryAt = (t.conn.current as { retryAt: number }).retryAt;
+      await vi.advanceTimersByTimeAsync(retryAt - Date.now());
+    }
+    const s = t.conn.current as Extract<ConnectionState, { kind: 'backoff' }>;
+    expect(s.kind).toBe('backoff');
+    expect(s.retryAt - Date.now()).toBeGreaterThan(20_000);
+    expect(t.server.probes).toBeGreaterThan(0);
+    // The server is back: the next probe (at most 1.5 x 2 s away) connects, long before retryAt.
+    t.server.up = true;
+    t.net.throwOnOpen = false;
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(t.conn.current.kind).toBe('connecting');
+    expect(Date.now()).toBeLessThan(s.retryAt);
+  });
+
+  it('probes only while someone wants the socket, never while offline, and not a server that welcomes then drops', async () => {
+    const t = probing();
+    t.conn.start();
+    t.conn.stop();
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(t.server.probes).toBe(0);
+
+    t.conn.start();
+    t.net.online = false;
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(t.server.probes).toBe(0);
+
+    const w = probing(0.99);
+    w.net.throwOnOpen = false;
+    w.conn.start();
+    w.last().open();
+    w.last().deliver(welcome());
+    w.last().serverClose(1011, 'internal error');
+    expect(w.conn.current.kind).toBe('backoff');
+    await vi.advanceTimersByTimeAsync(200);
+    expect(w.server.probes).toBe(0);
+  });
+});
+
 describe('offline and online', () => {
   it('a reported offline closes an open socket at once; online reconnects at once with the backoff reset', () => {
     const t = setup();
