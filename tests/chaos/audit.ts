@@ -5,7 +5,9 @@
  * - Every mutation a SW durably queued (answered `queued`, or seen in an outbox broadcast) has exactly one
  *   recorded result on the server (the `mutations` table), unless it never could: the outbox coalesced it
  *   (a later `widget.set`/`checklist.set` of the same client, widget, item and fields took its slot before
- *   it was ever sent), or a "Restore with my changes" of its widget dropped it before it was sent.
+ *   it was ever sent), or a resolution of its widget replaced it before it was sent: a person's (restore,
+ *   keep mine, keep theirs, edit: typing folds into a parked conflict, so an unsent edit can be part of
+ *   one) or the policy's, or an automatic merge of a note (each said in the activity list).
  * - An applied mutation is in the change log exactly once, with the seq and version of its result; one
  *   that changed nothing (deleting a deleted widget, removing a removed item) points at the change that did.
  * - No mutation id appears twice in the change log; every id in it is the seed's or one the ledger knows.
@@ -40,7 +42,7 @@ export interface AuditStats {
   conflictsAuto: number;
   rejected: Record<string, number>;
   coalesced: number;
-  droppedByRestore: number;
+  droppedByResolution: number;
   refusedByTheSw: number;
   unansweredNeverQueued: number;
   queuedReplyUnseen: number;
@@ -78,7 +80,7 @@ export function audit(args: { ledger: Ledger; databasePath: string; serverWidget
     conflictsAuto: 0,
     rejected: {},
     coalesced: 0,
-    droppedByRestore: 0,
+    droppedByResolution: 0,
     refusedByTheSw: 0,
     unansweredNeverQueued: 0,
     queuedReplyUnseen: 0,
@@ -138,13 +140,13 @@ export function audit(args: { ledger: Ledger; databasePath: string; serverWidget
       ) ?? null
     );
   };
-  const droppedByRestore = (f: MutationFacts): boolean => {
+  const droppedByResolution = (f: MutationFacts): boolean => {
     if (f.sent) return false;
     const w = f.mutation.args.widgetId;
-    const byPerson = ledger.resolves(f.device).some((r) => r.widgetId === w && r.keep === 'restore' && r.ok !== false && r.at >= f.firstSeen);
+    const byPerson = ledger.resolves(f.device).some((r) => r.widgetId === w && r.ok !== false && r.at >= f.firstSeen);
     const byPolicy = ledger
       .activity(f.device)
-      .some((a) => a.widgetId === w && a.kind === 'auto-resolved' && /restored/.test(a.message) && a.seenAt >= f.firstSeen);
+      .some((a) => a.widgetId === w && (a.kind === 'auto-resolved' || a.kind === 'merged') && a.seenAt >= f.firstSeen);
     return byPerson || byPolicy;
   };
 
@@ -152,7 +154,7 @@ export function audit(args: { ledger: Ledger; databasePath: string; serverWidget
   const autoResolved = new Map<string, number>();
   for (const d of ledger.deviceNames()) {
     for (const a of ledger.activity(d)) {
-      if (a.kind !== 'auto-resolved') continue;
+      if (a.kind !== 'auto-resolved' && a.kind !== 'merged') continue;
       const k = `${d} ${a.widgetId}`;
       autoResolved.set(k, (autoResolved.get(k) ?? 0) + 1);
     }
@@ -179,7 +181,7 @@ export function audit(args: { ledger: Ledger; databasePath: string; serverWidget
     if (f.posted && !f.accepted) stats.queuedReplyUnseen++;
     if (!r) {
       if (coalescedBy(f)) stats.coalesced++;
-      else if (droppedByRestore(f)) stats.droppedByRestore++;
+      else if (droppedByResolution(f)) stats.droppedByResolution++;
       else
         fail(
           `mutation ${id} (${f.mutation.name} on ${f.mutation.args.widgetId}, ${f.device}, ${f.accepted ? 'answered queued' : 'seen queued'}${f.sent ? ', sent' : ''}) has no result on the server: lost`,
@@ -208,7 +210,9 @@ export function audit(args: { ledger: Ledger; databasePath: string; serverWidget
       }
       case 'conflict': {
         stats.conflicts++;
-        if (f.shown) stats.conflictsShown++;
+        // Typing into a parked conflict folds into its slot under a new id: the card showed that id.
+        const slotShown = f.order !== null && (slots.get(`${f.device} ${f.order}`) ?? []).some((g) => g.shown && g.firstSeen >= f.firstSeen);
+        if (f.shown || slotShown) stats.conflictsShown++;
         else {
           const k = `${f.device} ${f.mutation.args.widgetId}`;
           conflictsNotShown.set(k, [...(conflictsNotShown.get(k) ?? []), id]);

@@ -8,13 +8,15 @@
  * Operations (UI): counter +1/-1/set, note edits (filled or typed, left at once or after the debounce),
  * checklist add/toggle/edit/remove, rename, move, add and delete widgets, resolving conflicts (keep mine,
  * keep theirs, edit, restore, discard; sometimes switching the conflict policy), visiting the activity
- * list, pauses; plus metric ingest through the server's ingest endpoint (an external sensor).
+ * list, pauses; plus metric ingest through the server's ingest endpoint (an external sensor). And what
+ * people do: both devices typing into one note (or renaming one widget) within a second of each other,
+ * typing into a note whose conflict is parked, and typing across a dropped connection.
  * Faults: a device offline/online, the server dropping every socket, SIGKILL and graceful restarts, the
  * service worker stopped, a tab reloaded, and a Background Sync fired with no tab of the device open.
  */
 import type { Browser, Page } from '@playwright/test';
 import { expect } from '@playwright/test';
-import { apiDashboards, apiLogin, fireSync, goOffline, goOnline, serverState, signIn, stopServiceWorker, type ApiSession, type KitServer } from '../kit/index.ts';
+import { apiDashboards, apiLogin, fireSync, goOffline, goOnline, serverState, signIn, stopServiceWorker, withoutBackgroundSync, type ApiSession, type KitServer } from '../kit/index.ts';
 import { audit, type AuditStats } from './audit.ts';
 import { Ledger, type SeenEntry } from './ledger.ts';
 import { Rng } from './prng.ts';
@@ -71,6 +73,12 @@ const OPS = {
   'activity.visit': 0.5,
   'metric.ingest': 2,
   pause: 3,
+  // What people do (issue 10): two devices typing into one note or renaming one widget within a second,
+  // typing into a note whose conflict is parked, typing while the connection drops and comes back.
+  'note.race': 3,
+  'title.race': 1,
+  'note.parked': 2,
+  'note.reconnect': 1,
 } as const;
 type OpKind = keyof typeof OPS;
 
@@ -154,14 +162,17 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     await waitForApp(page);
     return { name, page };
   }
-  async function newDevice(name: string, tabs: number): Promise<Device> {
+  async function newDevice(name: string, tabs: number, backgroundSync: boolean): Promise<Device> {
     const context = await browser.newContext({ baseURL: server.url });
+    if (!backgroundSync) await withoutBackgroundSync(context, server.url);
     await ledger.attach(name, context);
-    const device: Device = { name, context, tabs: [], offline: false };
+    const device: Device = { name, context, tabs: [], offline: false, backgroundSync };
     for (let i = 1; i <= tabs; i++) device.tabs.push(await openTab(device, `${name}${i}`, i === 1));
     return device;
   }
-  const devices = [await newDevice('A', 2), await newDevice('B', 1)];
+  // B is a browser without Background Sync and Periodic Background Sync (as Firefox and Safari): only the
+  // fallbacks (drain on worker start, on online, on a visible tab) carry its outbox.
+  const devices = [await newDevice('A', 2, true), await newDevice('B', 1, false)];
   const allTabs = () => devices.flatMap((d) => d.tabs);
   const deviceOf = (tab: Tab) => devices.find((d) => d.tabs.includes(tab))!;
 
@@ -260,6 +271,63 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
         }
         // Leaving sends at once; staying sends after the debounce (300 ms), maybe while something fails.
         if (leave) await box.blur();
+        return;
+      }
+      case 'note.race':
+      case 'title.race': {
+        const other = rng.pick(devices.filter((d) => d !== deviceOf(tab))).tabs[0];
+        // A widget both devices show under the same title (offline renames make titles differ for a while).
+        const titles = async (p: Page) => articles(p, kind === 'note.race' ? 'note' : undefined).evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? ''));
+        const mine = await titles(page);
+        const both = (await titles(other.page)).filter((t) => t && mine.filter((m) => m === t).length === 1);
+        if (both.length === 0) skip(`no widget ${other.name} shows under the same title`);
+        const title = rng.pick(both);
+        const card = page.getByRole('article', { name: title, exact: true });
+        const theirs = other.page.getByRole('article', { name: title, exact: true });
+        const lag = rng.int(500);
+        const edit = async (t: Tab, c: typeof card, delay: number) => {
+          await sleep(delay);
+          if (kind === 'note.race') {
+            const box = c.getByRole('textbox', { name: 'Note' });
+            await box.click({ timeout: ACTION_MS });
+            await t.page.keyboard.press('End');
+            await box.pressSequentially(` ${t.name}${fresh('r')} ${words(1)}`, { delay: 40, timeout: ACTION_MS });
+            await box.blur();
+          } else {
+            await c.getByRole('button', { name: 'Rename' }).click({ timeout: ACTION_MS });
+            await c.getByRole('textbox', { name: 'Title' }).fill(`${words(1)} ${fresh('T')}`, { timeout: ACTION_MS });
+            await c.getByRole('button', { name: 'Save title' }).click({ timeout: ACTION_MS });
+          }
+        };
+        await Promise.all([edit(tab, card, 0), edit(other, theirs, lag)]);
+        return;
+      }
+      case 'note.parked': {
+        // Typing into a note whose conflict is parked; with none parked, race for one first.
+        let parked = articles(page, 'note').filter({ has: page.getByText('Conflict', { exact: true }) });
+        if ((await parked.count()) === 0) {
+          await op('note.race', tab);
+          await sleep(300);
+          parked = articles(page, 'note').filter({ has: page.getByText('Conflict', { exact: true }) });
+          if ((await parked.count()) === 0) skip('the race parked no conflict');
+        }
+        const box = parked.first().getByRole('textbox', { name: 'Note' });
+        await box.click({ timeout: ACTION_MS });
+        await page.keyboard.press('End');
+        await box.pressSequentially(` ${tab.name}${fresh('p')} ${words(1)}`, { delay: 30, timeout: ACTION_MS });
+        if (rng.chance(0.5)) await box.blur();
+        return;
+      }
+      case 'note.reconnect': {
+        const card = await pickCard(page, 'note');
+        const box = card.getByRole('textbox', { name: 'Note' });
+        await box.click({ timeout: ACTION_MS });
+        await page.keyboard.press('End');
+        const typing = box.pressSequentially(` ${tab.name}${fresh('c')} ${words(2)}`, { delay: 50, timeout: ACTION_MS });
+        await sleep(rng.int(300));
+        await server.dropSockets();
+        await typing;
+        await box.blur();
         return;
       }
       case 'checklist.add': {
@@ -408,21 +476,22 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
         return `${t.name} reloaded`;
       }
       case 'sync-no-tab': {
-        // Close every tab of the device, fire Background Sync with none open, then open them again.
+        // Close every tab of the device, fire Background Sync with none open (where the browser has it),
+        // then open them again.
         const d = rng.pick(devices);
         const names = d.tabs.map((t) => t.name);
         const blank = await d.context.newPage();
         for (const t of d.tabs) await t.page.close();
         d.tabs = [];
         if (rng.chance(0.5)) await stopServiceWorker(blank);
-        await fireSync(blank, server.url);
+        if (d.backgroundSync) await fireSync(blank, server.url);
         await sleep(300 + rng.int(1200));
         watchPage(names[0], blank);
         await blank.goto('/');
         await waitForApp(blank);
         d.tabs.push({ name: names[0], page: blank });
         for (const n of names.slice(1)) d.tabs.push(await openTab(d, n, false));
-        return `${d.name} tabs closed, sync fired with no tab, reopened`;
+        return `${d.name} tabs closed, ${d.backgroundSync ? 'sync fired' : 'no sync (none in this browser)'} with no tab, reopened`;
       }
     }
   }
@@ -596,7 +665,7 @@ export function summarize(r: ChaosReport): string {
     `  faults (${sum(Object.values(r.faultsByKind))}): ${Object.entries(r.faultsByKind).map(([k, v]) => `${k} ${v}`).join(', ')}`,
     `  converge: min ${sorted[0] ?? 0} ms, median ${median} ms, max ${sorted.at(-1) ?? 0} ms`,
     a
-      ? `  server: ${a.changes} changes; ${a.known} mutations queued by service workers (${a.swMade} made by the SW), ${a.applied} applied (${a.unchangedApplied} with no change of their own), ${a.conflicts} conflicts (${a.conflictsShown} shown in a conflicts view, ${a.conflictsAuto} resolved by policy), ${a.coalesced} coalesced, ${a.droppedByRestore} dropped by a restore, rejected ${JSON.stringify(a.rejected)}; ${a.counters} counters replayed; ${a.serverErrors} error / ${a.serverWarnings} warning log lines`
+      ? `  server: ${a.changes} changes; ${a.known} mutations queued by service workers (${a.swMade} made by the SW), ${a.applied} applied (${a.unchangedApplied} with no change of their own), ${a.conflicts} conflicts (${a.conflictsShown} shown in a conflicts view, ${a.conflictsAuto} resolved by policy), ${a.coalesced} coalesced, ${a.droppedByResolution} replaced by a resolution or merge before being sent, rejected ${JSON.stringify(a.rejected)}; ${a.counters} counters replayed; ${a.serverErrors} error / ${a.serverWarnings} warning log lines`
       : '  server: not audited',
     a
       ? `  pages: ${a.refusedByTheSw} edits refused by the SW, ${a.unansweredNeverQueued} never answered nor queued, ${a.queuedReplyUnseen} queued while their tab went away before the answer; ${r.alerts.length} alerts, ${r.pageErrors.length} page errors`

@@ -349,7 +349,9 @@ export class Ledger {
     const f = this.facts(device, entry.mutation, false);
     f.queued = true;
     if (f.order === null) f.order = entry.order;
-    if (entry.attempts > 0 || entry.state !== 'queued') f.sent = true;
+    // Parked is not proof of sending: typing into a parked conflict folds into it (sw/outbox.ts), so an
+    // entry can be first seen parked under an id that never went out.
+    if (entry.state === 'sending' || entry.state === 'failed' || (entry.state === 'queued' && entry.attempts > 0)) f.sent = true;
     if (entry.state === 'conflict') f.parked = true;
   }
 

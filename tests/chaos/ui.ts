@@ -22,6 +22,8 @@ export interface Device {
   context: BrowserContext;
   tabs: Tab[];
   offline: boolean;
+  /** False for a browser without Background Sync (tests/kit/profiles.ts): no sync event is ever fired. */
+  backgroundSync: boolean;
 }
 
 /** Waits until a tab shows the signed-in app with the dashboard's widgets (from IndexedDB or the network). */

@@ -3,3 +3,4 @@ export * from './browser.ts';
 export * from './api.ts';
 export * from './app.ts';
 export { test, expect } from './fixtures.ts';
+export * from './profiles.ts';
