@@ -6,9 +6,11 @@
  *
  * Invariants:
  * - A widget's version starts at 1 and every applied change adds exactly 1; nothing else changes it.
- * - `stamps[field]` is the version and client of the field's last change; a `widget.set` /
- *   `checklist.set` conflicts iff a patched field's stamp is newer than `baseVersion` and was made by
- *   another client (the server's own changes have client null and count as another client).
+ * - `stamps[field]` is the version and client of the field's last change, and the version of the last
+ *   change by any other client; a `widget.set` / `checklist.set` conflicts iff another client changed a
+ *   patched field after `baseVersion` (the server's own changes have client null and count as another
+ *   client). Not only the last change counts: a client that merged another's words and then sends an edit
+ *   made before it saw them must conflict, not overwrite them under its own name.
  * - A deleted widget stays as a tombstone forever: its id is never reused.
  */
 import type { ClientId, UserId } from './ids.ts';
@@ -20,6 +22,20 @@ import type { ChecklistItem, MetricWidget, Widget } from './widget.ts';
 export interface FieldStamp {
   v: number;
   c: ClientId | null;
+  /** The version of the field's last change by a client other than `c` (absent: none known). */
+  o?: number;
+}
+
+/** The stamp of a change of a field by `client` at `version`, after `prev`. */
+function stampAfter(prev: FieldStamp | undefined, version: number, client: ClientId | null): FieldStamp {
+  const other = prev === undefined ? undefined : prev.c !== client ? prev.v : prev.o;
+  return other === undefined ? { v: version, c: client } : { v: version, c: client, o: other };
+}
+
+/** Did a client other than `client` change the field after `baseVersion`? */
+function changedByOther(s: FieldStamp | undefined, baseVersion: number, client: ClientId): boolean {
+  if (s === undefined) return false;
+  return s.c !== client ? s.v > baseVersion : (s.o ?? 0) > baseVersion;
 }
 
 export interface WidgetRecord {
@@ -180,10 +196,7 @@ export function applyMutation(record: WidgetRecord | null, m: Mutation, ctx: App
     }
   }
   if (record && (m.name === 'widget.set' || m.name === 'checklist.set')) {
-    const fields = touchedFields(m).filter((f) => {
-      const s = record.stamps[f];
-      return s !== undefined && s.v > m.baseVersion && s.c !== ctx.clientId;
-    });
+    const fields = touchedFields(m).filter((f) => changedByOther(Object.hasOwn(record.stamps, f) ? record.stamps[f] : undefined, m.baseVersion, ctx.clientId));
     if (fields.length) return { kind: 'conflict', fields, server: record.widget };
   }
   const t = transform(record?.widget ?? null, m, ctx);
@@ -191,6 +204,7 @@ export function applyMutation(record: WidgetRecord | null, m: Mutation, ctx: App
 
   const version = (record?.widget.version ?? 0) + 1;
   const stamp: FieldStamp = { v: version, c: ctx.clientId };
+  const restamp = (f: string) => stampAfter(Object.hasOwn(stamps, f) ? stamps[f] : undefined, version, ctx.clientId);
   if (t.widget === null) {
     const last = record!.widget;
     const tomb: WidgetRecord = {
@@ -213,7 +227,7 @@ export function applyMutation(record: WidgetRecord | null, m: Mutation, ctx: App
     delete stamps[`items.${m.args.itemId}.text`];
     delete stamps[`items.${m.args.itemId}.done`];
   } else {
-    for (const f of touchedFields(m)) stamps[f] = stamp;
+    for (const f of touchedFields(m)) stamps[f] = restamp(f);
   }
   return { kind: 'applied', record: { widget: t.widget, deleted: false, stamps, removedItems }, widget: t.widget };
 }
@@ -239,11 +253,10 @@ export function applyIngest(record: WidgetRecord, point: { value: number; at: nu
   const w: MetricWidget = record.widget;
   const version = w.version + 1;
   const series = [...w.series, point].slice(-LIMITS.metricSeriesLength);
-  const stamp: FieldStamp = { v: version, c: null };
   return {
     ...record,
     widget: { ...w, value: point.value, at: point.at, series, version, updatedAt: point.at, updatedBy: null },
-    stamps: { ...record.stamps, value: stamp },
+    stamps: { ...record.stamps, value: stampAfter(record.stamps.value, version, null) },
   };
 }
 

@@ -5,7 +5,9 @@
  * reads like data loss: edits waiting to be sent say so.
  */
 import { test, expect, pendingCount, waitForSynced } from '../kit/index.ts';
-import { counterValue, device, widget } from './ui-helpers.ts';
+import { counterValue, device, widget, closeDevices } from './ui-helpers.ts';
+
+test.afterEach(closeDevices);
 
 test('after a long outage the tab is Online and drained within 5 s of the server coming back', async ({ browser, server }) => {
   test.setTimeout(120_000);

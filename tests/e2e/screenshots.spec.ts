@@ -7,7 +7,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import { goOffline, goOnline, pendingCount, startKitServer, test, expect, waitForSynced } from '../kit/index.ts';
-import { device, expectOffline, typeNote, widget } from './ui-helpers.ts';
+import { device, expectOffline, typeNote, widget, closeDevices } from './ui-helpers.ts';
+
+test.afterEach(closeDevices);
 
 // `npm run screenshots` writes them to docs/screenshots/; in `npm test` they go to the test output, so a
 // test run never changes tracked files.

@@ -10,9 +10,16 @@ export interface Device {
   page: Page;
 }
 
-/** A second browser profile is a second device: its own service worker, outbox and client id. */
+const open = new Set<BrowserContext>();
+
+/**
+ * A second browser profile is a second device: its own service worker, outbox and client id. Close them
+ * with `closeDevices` after each test: a device left open keeps its worker retrying a server that is gone,
+ * on the browser the next tests share.
+ */
 export async function device(browser: Browser, baseURL: string): Promise<Device> {
   const context = await browser.newContext({ baseURL });
+  open.add(context);
   const page = await context.newPage();
   await signIn(page);
   await waitForSynced(page);
@@ -34,4 +41,11 @@ export async function typeNote(page: Page, text: string, title = 'Shift notes'):
 
 export async function expectOffline(page: Page): Promise<void> {
   await expect(page.getByRole('status')).toContainText('Offline', { timeout: 5_000 });
+}
+
+/** Closes every device `device` opened (an `afterEach` of the specs that use it). */
+export async function closeDevices(): Promise<void> {
+  const all = [...open];
+  open.clear();
+  await Promise.all(all.map((c) => c.close().catch(() => {})));
 }

@@ -6,7 +6,9 @@
  */
 import { newMutationId, newWidgetId, type DashboardSummary } from '../../protocol/index.ts';
 import { apiLogin, goOffline, goOnline, test, expect, waitForSynced } from '../kit/index.ts';
-import { device, expectOffline, widget } from './ui-helpers.ts';
+import { device, expectOffline, widget, closeDevices } from './ui-helpers.ts';
+
+test.afterEach(closeDevices);
 
 test('an edit the server rejects is rolled back and explained', async ({ browser, server }) => {
   const api = await apiLogin(server.url);

@@ -4,7 +4,9 @@
  * offline still shows what is pending.
  */
 import { apiDashboards, apiLogin, goOffline, goOnline, pendingCount, serverState, test, expect, waitForSynced } from '../kit/index.ts';
-import { counterValue, device, expectOffline, noteBox, typeNote, widget } from './ui-helpers.ts';
+import { counterValue, device, expectOffline, noteBox, typeNote, widget, closeDevices } from './ui-helpers.ts';
+
+test.afterEach(closeDevices);
 
 test('offline edits of every kind appear on the other device once online', async ({ browser, server }) => {
   const a = await device(browser, server.url);

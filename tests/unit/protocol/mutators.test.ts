@@ -44,7 +44,23 @@ describe('baseVersion and conflicts', () => {
     const r = apply(apply(null, m(note())), set({ title: 'B' }, 1, B), B);
     expect(applyMutation(r, set({ title: 'A' }, 1), A)).toEqual({ kind: 'conflict', fields: ['title'], server: r.widget });
     expect(applyMutation(r, set({ title: 'A' }, 2), A).kind).toBe('applied');
-    expect(applyMutation(r, set({ title: 'B2' }, 0, B), B).kind).toBe('applied');
+    expect(applyMutation(r, set({ title: 'B2' }, 1, B), B).kind).toBe('applied');
+  });
+
+  it("an edit made before another client's change conflicts even after its own client wrote over that change", () => {
+    // v1 created by A, v2 B's words, v3 A's merge that keeps them; then A's edit typed on v1 arrives.
+    let r = apply(apply(null, m(note('X1'))), set({ text: 'X1 from B' }, 1, B), B);
+    r = apply(r, set({ text: 'X1 from B from A' }, 2), A);
+    expect(r.stamps.text).toEqual({ v: 3, c: A.clientId, o: 2 });
+    expect(applyMutation(r, set({ text: 'X1 from A, more' }, 1), A)).toEqual({ kind: 'conflict', fields: ['text'], server: r.widget });
+    // Made on v2 or later it saw B's words: no conflict, and A's own later edits never conflict with each other.
+    expect(applyMutation(r, set({ text: 'X1 from B from A!' }, 2), A).kind).toBe('applied');
+    r = apply(r, set({ text: 'again' }, 3), A);
+    expect(r.stamps.text).toEqual({ v: 4, c: A.clientId, o: 2 });
+    expect(applyMutation(r, set({ text: 'and again' }, 3), A).kind).toBe('applied');
+    // B writes over A: the other client is now A, at A's last version.
+    r = apply(r, set({ text: 'B again' }, 4, B), B);
+    expect(r.stamps.text).toEqual({ v: 5, c: B.clientId, o: 4 });
   });
 
   it('is all or nothing, listing only the conflicting fields', () => {
