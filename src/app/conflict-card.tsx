@@ -22,7 +22,7 @@ export function ConflictCard({ first, entries }: { first: OutboxEntry; entries: 
   const snapshot = c?.server ?? null;
   const theirs = snapshot && replica && replica.version > snapshot.version ? replica : snapshot;
   const mine = mineOf(entries, first);
-  const title = (theirs ?? base ?? mine)?.title ?? 'a widget';
+  const title = (snapshot ?? base ?? mine)?.title ?? 'a widget';
   const fields = c?.fields ?? [];
 
   const resolve = (r: ConflictResolution) =>
