@@ -81,8 +81,17 @@ export type OutboxEntry = v.InferOutput<typeof OutboxEntrySchema>;
 export const ConflictResolutionSchema = v.variant('keep', [
   /** Drop every parked mutation of that widget; the view becomes the server's. */
   v.object({ keep: v.literal('theirs') }),
-  /** Re-issue the local values (optionally edited) as a new mutation on the server's version. */
-  v.object({ keep: v.literal('mine'), patch: v.optional(WidgetPatchSchema), itemPatch: v.optional(ItemPatchSchema) }),
+  /**
+   * Re-issue the local values (optionally edited) as a new mutation on the server's version: the version
+   * of "theirs" the person saw (`seenVersion`, when the card said), so a change that lands while they read
+   * the card is a new conflict, not overwritten.
+   */
+  v.object({
+    keep: v.literal('mine'),
+    patch: v.optional(WidgetPatchSchema),
+    itemPatch: v.optional(ItemPatchSchema),
+    seenVersion: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
+  }),
   /** The other side deleted the widget: create a new widget carrying the local values. */
   v.object({ keep: v.literal('restore') }),
 ]);

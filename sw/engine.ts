@@ -62,6 +62,9 @@ export interface EngineEnv {
   pushTimeoutMs?: number;
 }
 
+/** A Background Sync event within this long of a failed push keeps that push's backoff. */
+const SYNC_RETRY_AFTER_FAILURE_MS = 5_000;
+
 type PushOutcome = { ok: true; results: MutationResult[] } | { ok: false; unauthorized: boolean; error: string };
 
 export class Engine {
@@ -83,6 +86,9 @@ export class Engine {
   private batchLimit = MAX_BATCH;
   private retryTimer: TimerId | null = null;
   private requestN = 0;
+  /** Background Sync events running now, and when a push last failed (see `syncEvent`). */
+  private syncEvents = 0;
+  private lastPushFailureAt = -Infinity;
   /** Outbox read-plan-write sequences that must not interleave (append, settle, resolve). */
   private outboxTurn: Promise<unknown> = Promise.resolve();
 
@@ -259,7 +265,8 @@ export class Engine {
   private async resolve(cmd: Extract<TabCommand, { type: 'resolve' }>, answer: (ok: boolean, data?: unknown, error?: string) => void) {
     if (!this.user) return answer(false, undefined, 'not signed in');
     const entries = entriesOfWidget(await this.env.store.outbox(this.user.id), cmd.dashboardId, cmd.widgetId);
-    const server = await this.latestServer(entries, cmd.dashboardId, cmd.widgetId);
+    const seen = cmd.resolution.keep === 'mine' ? cmd.resolution.seenVersion : undefined;
+    const server = await this.latestServer(entries, cmd.dashboardId, cmd.widgetId, seen);
     const plan = planResolve(entries, cmd.resolution, server, this.ids());
     if ('error' in plan) return answer(false, undefined, plan.error);
     const title = entries[0]?.base?.title ?? server?.title ?? 'a widget';
@@ -280,13 +287,21 @@ export class Engine {
     void this.drain();
   }
 
-  /** The newest server state known for a widget: the parked conflict's snapshot or the replica. */
-  private async latestServer(entries: OutboxEntry[], dashboardId: DashboardId, widgetId: Widget['id']): Promise<Widget | null> {
+  /**
+   * The server state a resolution goes on: the one the person saw (`seenVersion`) when it is still known,
+   * else the newest known (the parked conflict's snapshot or the replica).
+   */
+  private async latestServer(
+    entries: OutboxEntry[],
+    dashboardId: DashboardId,
+    widgetId: Widget['id'],
+    seenVersion?: number,
+  ): Promise<Widget | null> {
     const parked = entries.filter((e) => e.conflict).at(-1)?.conflict;
     const replica = await this.env.store.replicaWidget(dashboardId, widgetId);
     if (parked?.server === null) return null;
     const candidates = [parked?.server, replica].filter((w): w is Widget => !!w);
-    return candidates.sort((a, b) => b.version - a.version)[0] ?? null;
+    return candidates.find((w) => w.version === seenVersion) ?? candidates.sort((a, b) => b.version - a.version)[0] ?? null;
   }
 
   private ids() {
@@ -522,11 +537,14 @@ export class Engine {
       return;
     }
     this.pushFailures += 1;
+    this.lastPushFailureAt = this.env.now();
     const delay = backoffDelay(this.pushFailures, () => this.env.random());
     await this.env.store.setState(planTransientFailure(batch, this.env.now(), delay, outcome.error));
     await this.broadcastOutbox();
     this.scheduleRetry(this.env.now() + delay);
-    void this.env.registerSync().catch(() => {});
+    // Not from inside a sync event: a tag registered while its event runs fires again at once; the event
+    // throws instead, and the browser retries it with its own backoff.
+    if (this.syncEvents === 0) void this.env.registerSync().catch(() => {});
   }
 
   private pushSocket(batch: OutboxEntry[]): Promise<PushOutcome> {
@@ -634,7 +652,16 @@ export class Engine {
   async syncEvent(): Promise<void> {
     await this.ready;
     if (!this.user) return;
-    await this.retryNow();
+    this.syncEvents += 1;
+    try {
+      // The browser fires this when it is online again: what waits out a push backoff may go now, unless a
+      // push failed moments ago (the server answers, but refuses: a fresh failure keeps its backoff, or a
+      // sync fired right after each failure would retry a refusing server several times a second).
+      if (this.env.now() - this.lastPushFailureAt >= SYNC_RETRY_AFTER_FAILURE_MS) await this.retryNow();
+      else await this.drain();
+    } finally {
+      this.syncEvents -= 1;
+    }
     const left = (await this.env.store.outbox(this.user.id)).filter((e) => e.state !== 'conflict');
     if (left.length && this.user) throw new Error(`${left.length} mutations not yet synced`);
   }

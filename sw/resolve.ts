@@ -76,7 +76,9 @@ function keepMine(
   deps: ResolveDeps,
 ): ResolvePlan {
   const plan: ResolvePlan = { remove: [], put: [] };
-  const envelope = { clientId: deps.clientId, baseVersion: server.version, createdAt: deps.now };
+  // On what the person saw of theirs, never on something newer they did not see.
+  const baseVersion = Math.min(server.version, resolution.seenVersion ?? server.version);
+  const envelope = { clientId: deps.clientId, baseVersion, createdAt: deps.now };
   let patchUsed = false;
   let itemPatchUsed = false;
   for (const p of parked) {

@@ -25,9 +25,11 @@ export function ConflictCard({ first, entries }: { first: OutboxEntry; entries: 
   const title = (snapshot ?? base ?? mine)?.title ?? 'a widget';
   const fields = c?.fields ?? [];
 
+  // Keep mine goes out on the version of theirs shown here: a change landing while the person reads is a
+  // new conflict, not overwritten.
   const resolve = (r: ConflictResolution) =>
     client
-      .resolve(dashboardId, args.widgetId, r)
+      .resolve(dashboardId, args.widgetId, r.keep === 'mine' && theirs ? { ...r, seenVersion: theirs.version } : r)
       .catch((e: unknown) => (ui.uiError.value = e instanceof Error ? e.message : String(e)));
 
   if (c && theirs === null) {

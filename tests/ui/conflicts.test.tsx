@@ -48,6 +48,16 @@ describe('conflicts view', () => {
     expect(rows[1]).toEqual(['Text', '(empty)', 'my text', 'their text']);
   });
 
+  it("theirs follows the replica while the conflict waits, and Keep mine goes out on the version shown", () => {
+    const client = noteConflict();
+    renderApp(client);
+    act(() => void (client.confirmedOf(DASH).value = [{ ...theirsNote, text: 'their newer text', version: 4 }]));
+    openConflicts();
+    expect(region('Conflict on Shift notes').getByRole('cell', { name: 'their newer text' })).toBeTruthy();
+    fireEvent.click(region('Conflict on Shift notes').getByRole('button', { name: 'Keep mine' }));
+    expect(client.resolve.mock.calls).toEqual([[DASH, 'w_n', { keep: 'mine', seenVersion: 4 }]]);
+  });
+
   it('Keep mine and Keep theirs resolve that widget with the matching resolution', () => {
     const client = noteConflict();
     renderApp(client);
@@ -55,7 +65,7 @@ describe('conflicts view', () => {
     fireEvent.click(region('Conflict on Shift notes').getByRole('button', { name: 'Keep mine' }));
     fireEvent.click(region('Conflict on Shift notes').getByRole('button', { name: 'Keep theirs' }));
     expect(client.resolve.mock.calls).toEqual([
-      [DASH, 'w_n', { keep: 'mine' }],
+      [DASH, 'w_n', { keep: 'mine', seenVersion: 3 }],
       [DASH, 'w_n', { keep: 'theirs' }],
     ]);
   });
@@ -70,7 +80,7 @@ describe('conflicts view', () => {
     expect(box.value).toBe('my text');
     fireEvent.input(box, { target: { value: 'my text + their text' } });
     fireEvent.click(r.getByRole('button', { name: 'Save' }));
-    expect(client.resolve.mock.calls).toEqual([[DASH, 'w_n', { keep: 'mine', patch: { text: 'my text + their text' } }]]);
+    expect(client.resolve.mock.calls).toEqual([[DASH, 'w_n', { keep: 'mine', patch: { text: 'my text + their text' }, seenVersion: 3 }]]);
   });
 
   it('a counter value edit is sent as a number', () => {
@@ -89,7 +99,7 @@ describe('conflicts view', () => {
     fireEvent.click(r.getByRole('button', { name: 'Edit' }));
     fireEvent.input(r.getByRole('textbox', { name: 'Edit Value' }), { target: { value: '12' } });
     fireEvent.click(r.getByRole('button', { name: 'Save' }));
-    expect(client.resolve.mock.calls).toEqual([[DASH, 'w_c', { keep: 'mine', patch: { value: 12 } }]]);
+    expect(client.resolve.mock.calls).toEqual([[DASH, 'w_c', { keep: 'mine', patch: { value: 12 }, seenVersion: 5 }]]);
   });
 
   it('a checklist item conflict names the item and edits go in itemPatch', () => {
@@ -109,7 +119,7 @@ describe('conflicts view', () => {
     fireEvent.click(r.getByRole('button', { name: 'Edit' }));
     fireEvent.input(r.getByRole('textbox', { name: 'Edit ‘Valve check (east)’ text' }), { target: { value: 'Both valves' } });
     fireEvent.click(r.getByRole('button', { name: 'Save' }));
-    expect(client.resolve.mock.calls).toEqual([[DASH, 'w_l', { keep: 'mine', itemPatch: { text: 'Both valves' } }]]);
+    expect(client.resolve.mock.calls).toEqual([[DASH, 'w_l', { keep: 'mine', itemPatch: { text: 'Both valves' }, seenVersion: 3 }]]);
   });
 
   it('deleted by someone else: Restore with my changes, or Discard mine', () => {

@@ -496,9 +496,31 @@ describe('background events', () => {
     expect(bg.engine.connection).toEqual({ kind: 'idle' }); // no tab: no socket
     await expect(bg.engine.syncEvent()).rejects.toThrow('2 mutations not yet synced');
     server.pushStatus = 200;
+    bg.clock.advance(5 * 60_000); // the browser retries a failed sync event minutes later
     await expect(bg.engine.syncEvent()).resolves.toBeUndefined();
     expect(await bg.outbox()).toEqual([]);
-    expect(server.pushes.map((p) => p.via)).toEqual(['http', 'http', 'http']);
+    // The start's drain failed; the sync event right after it kept that backoff (no push); the later one sent.
+    expect(server.pushes.map((p) => p.via)).toEqual(['http', 'http']);
+  });
+
+  it('a server that refuses pushes is not retried in a tight loop by Background Sync', async () => {
+    const server = httpOnly();
+    server.pushStatus = 503;
+    const h = engine({ server, windowOpen: false });
+    await h.signIn();
+    await h.mutate((c) => mk.add(WA, 1, { clientId: c }));
+    await h.engine.drain();
+    const pushes = server.pushes.length;
+    h.registerSync.mockClear();
+    // The browser fires the sync the failure registered, at once: the backoff holds, nothing re-registers.
+    for (let i = 0; i < 5; i++) await expect(h.engine.syncEvent()).rejects.toThrow('1 mutations not yet synced');
+    expect(server.pushes.length).toBe(pushes);
+    expect(h.registerSync).not.toHaveBeenCalled();
+    // Minutes later the browser tries again, and the server is back.
+    server.pushStatus = 200;
+    h.clock.advance(5 * 60_000);
+    await expect(h.engine.syncEvent()).resolves.toBeUndefined();
+    expect(await h.outbox()).toEqual([]);
   });
 
   it('a parked conflict does not make Background Sync retry forever', async () => {
