@@ -74,3 +74,19 @@ test('update available', async ({ browser }) => {
     rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
   }
 });
+
+test('waiting for the server to come back, 1280 and 360 px', async ({ browser, server }) => {
+  const a = await device(browser, server.url);
+  await a.page.setViewportSize({ width: 1280, height: 800 });
+  await server.down('kill');
+  await expect(a.page.getByRole('status')).toContainText('Retrying', { timeout: 15_000 });
+  await widget(a.page, 'Pumps').getByRole('button', { name: 'Increment' }).click();
+  await expect(widget(a.page, 'Pumps').getByText('Waiting to send (retrying)')).toBeVisible({ timeout: 15_000 });
+  await expect(a.page.getByRole('button', { name: 'Retry now' })).toBeVisible();
+  await noSeriousAxe(a.page);
+  await a.page.screenshot({ path: join(OUT, 'retrying.png'), fullPage: true });
+  await a.page.setViewportSize({ width: 360, height: 780 });
+  expect(await a.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+  await a.page.screenshot({ path: join(OUT, 'retrying-360.png'), fullPage: true });
+  await server.up();
+});
