@@ -100,10 +100,10 @@ export function planAppend(args: {
   const target = coalesceTarget(args.widgetEntries, mutation, args.userId);
   if (target) {
     const earlier = target.mutation.baseVersion <= mutation.baseVersion;
-    const merged = { ...mutation, baseVersion: earlier ? target.mutation.baseVersion : mutation.baseVersion };
+    const coalesced = { ...mutation, baseVersion: earlier ? target.mutation.baseVersion : mutation.baseVersion };
     return {
-      put: { ...target, mutation: merged, base: earlier ? (target.base ?? base) : base },
-      replaces: target.mutation.id === merged.id ? null : target.mutation.id,
+      put: { ...target, mutation: coalesced, base: earlier ? (target.base ?? base) : base },
+      replaces: target.mutation.id === coalesced.id ? null : target.mutation.id,
     };
   }
   const entry: OutboxEntry = {
