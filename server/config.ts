@@ -81,8 +81,11 @@ export function defaultOrigins(host: string, port: number): string[] {
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const databaseUrl = text(env, 'DATABASE_URL', DEFAULT_CONFIG.databaseUrl);
-  if (!databaseUrl.startsWith('sqlite:')) {
-    throw new ConfigError(`DATABASE_URL must start with sqlite: (sqlite:<path> or sqlite::memory:), got "${databaseUrl}"`);
+  if (!/^(sqlite:|postgres:\/\/|postgresql:\/\/)/i.test(databaseUrl)) {
+    // Only the start is echoed: a URL may carry a password.
+    throw new ConfigError(
+      `DATABASE_URL must start with sqlite: (sqlite:<path> or sqlite::memory:) or postgres://, got "${databaseUrl.slice(0, 12)}…"`,
+    );
   }
   const logLevel = text(env, 'LOG_LEVEL', DEFAULT_CONFIG.logLevel);
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
