@@ -18,6 +18,8 @@ export interface ServerConfig {
   heartbeatMs: number;
   logLevel: Level | 'silent';
   sessionTtlDays: number;
+  /** How often each node re-reads the logs it fans out, in case a commit hint was lost (server/fanout.ts). */
+  resyncMs: number;
 }
 
 export class ConfigError extends Error {
@@ -37,6 +39,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   heartbeatMs: 25_000,
   logLevel: 'info',
   sessionTtlDays: 30,
+  resyncMs: 10_000,
 };
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -108,5 +111,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     heartbeatMs: integer(env, 'FIELDBOARD_HEARTBEAT_MS', DEFAULT_CONFIG.heartbeatMs, 100, 3_600_000),
     logLevel: logLevel as ServerConfig['logLevel'],
     sessionTtlDays: integer(env, 'FIELDBOARD_SESSION_TTL_DAYS', DEFAULT_CONFIG.sessionTtlDays, 1, 3650),
+    resyncMs: integer(env, 'FIELDBOARD_RESYNC_MS', DEFAULT_CONFIG.resyncMs, 100, 3_600_000),
   };
 }

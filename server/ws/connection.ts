@@ -222,6 +222,10 @@ export class Connection implements Subscriber {
     // A new object per subscribe: an older catch-up of the same dashboard notices it was replaced.
     const sub: Subscription = { sentSeq: 0, queue: [] };
     this.subs.set(dashboardId, sub);
+    // The node's fan-out knows the dashboard's head before this socket joins and reads its catch-up, so
+    // every change committed after that read is published to it (server/fanout.ts).
+    await this.ctx.fanout.follow(dashboardId);
+    if (this.subs.get(dashboardId) !== sub || !this.open) return;
     this.ctx.hub.subscribe(dashboardId, this);
     let cursor = frame.cursor;
     let epoch = frame.epoch ?? null;

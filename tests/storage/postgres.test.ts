@@ -62,6 +62,27 @@ describe('postgres, several nodes on one database', () => {
     });
   });
 
+  it('decides a mutation id racing on two dashboards (no shared row lock) by the primary key alone', async () => {
+    await twoNodes(async (a, b) => {
+      const w = await makeWorld(a);
+      const d2 = await a.createDashboard('Second', w.alice.id);
+      const on2 = { dashboardId: d2.id };
+      await push(w, w.alice, w.ca, [mut(w, w.ca, createCounter(wid('a'))), mut(on2, w.ca, createCounter(wid('a')))]);
+      const ctx = { userId: w.alice.id, clientId: w.ca, now: NOW };
+      for (let round = 0; round < 20; round++) {
+        // One id, two different mutations: each node locks only its own dashboard, so nothing but the
+        // unique constraint stands between them.
+        const id = newMutationId(NOW + 20_000 + round);
+        const m1 = { ...add(w), id };
+        const m2 = { ...mut(on2, w.ca, { name: 'counter.add', args: { widgetId: wid('a'), delta: 1 } }), id };
+        const [ra, rb] = await Promise.all([a.applyBatch(ctx, [m1]), b.applyBatch(ctx, [m2])]);
+        expect(ra.results).toEqual(rb.results);
+        expect(ra.changes.length + rb.changes.length).toBe(1);
+      }
+      expect((await a.head(w.dashboardId)) + (await a.head(d2.id))).toBe(2 + 20);
+    });
+  });
+
   it('keeps seq gap-free and each change once when two nodes write one dashboard concurrently', async () => {
     await twoNodes(async (a, b) => {
       const w = await makeWorld(a);
