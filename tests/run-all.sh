@@ -10,6 +10,7 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 bash tests/setup/ensure-chromium.sh
 bash tests/setup/postgres.sh ensure
+bash deploy/ensure-nginx.sh >/dev/null # for the `npm run cluster` test
 
 echo "== PostgreSQL for the storage and cluster tests (throwaway, stopped on exit)"
 PG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/fieldboard-pg.XXXXXX")
