@@ -85,9 +85,10 @@ export function defaultOrigins(host: string, port: number): string[] {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const databaseUrl = text(env, 'DATABASE_URL', DEFAULT_CONFIG.databaseUrl);
   if (!/^(sqlite:|postgres:\/\/|postgresql:\/\/)/i.test(databaseUrl)) {
-    // Only the start is echoed: a URL may carry a password.
+    // Only the scheme is echoed: a URL may carry a password.
+    const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(databaseUrl)?.[1] ?? '';
     throw new ConfigError(
-      `DATABASE_URL must start with sqlite: (sqlite:<path> or sqlite::memory:) or postgres://, got "${databaseUrl.slice(0, 12)}…"`,
+      `DATABASE_URL must be sqlite:<path>, sqlite::memory: or postgres://user@host:port/db, got scheme "${scheme}"`,
     );
   }
   const logLevel = text(env, 'LOG_LEVEL', DEFAULT_CONFIG.logLevel);
