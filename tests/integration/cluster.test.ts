@@ -62,7 +62,7 @@ async function logStats(url: string, dashboardId: DashboardId) {
 }
 
 describe('several nodes on one PostgreSQL', { timeout: 90_000 }, () => {
-  it('shows an edit made through one node on a device connected to another; one cookie works on all', async () => {
+  it('shows an edit made through one node on a device connected to another; one cookie works on all; a drained node\'s device resumes elsewhere', async () => {
     const c = await cluster(3);
     const devices = c.nodes.map(() => new Device(c.cookie, c.dashboardId));
     for (const [i, d] of devices.entries()) await d.connect(c.nodes[i]);
@@ -79,10 +79,24 @@ describe('several nodes on one PostgreSQL', { timeout: 90_000 }, () => {
       expect(lastValue(d)).toBe(5);
     }
     for (const n of c.nodes) {
+      await waitUntil(async () => (await health(n)).body?.listen === 'ok', 10_000, 'LISTEN up');
       expect((await health(n)).body).toMatchObject({ status: 'ok', db: 'ok', listen: 'ok' });
     }
     expect(await metricsText(c.nodes[0])).toMatch(/^fieldboard_fanout_changes_total\{source="log"\} [1-9]/m);
     expect(await metricsText(c.nodes[0])).toMatch(/^fieldboard_fanout_lag_seconds_count [1-9]/m);
+
+    // A node stopped gracefully (SIGTERM) closes its sockets with 1001 and exits 0; its device resumes on
+    // another node from its cursor and receives what it missed, once.
+    const leaving = devices[2].socket!.closed;
+    await c.nodes[2].stop();
+    expect(await c.nodes[2].exited).toBe(0);
+    expect((await leaving).code).toBe(1001);
+    devices[0].queue(add);
+    await devices[0].flush();
+    await devices[2].connect(c.nodes[1]);
+    await waitUntil(() => devices[2].cursor === head + 1, 10_000, 'resumed device at the head');
+    expect(lastValue(devices[2])).toBe(6);
+    expectStrictlyIncreasing(devices[2].received);
   });
 
   it('applies the same mutation sent to two nodes at the same time once, and both answer the same result', async () => {
@@ -162,6 +176,7 @@ describe('several nodes on one PostgreSQL', { timeout: 90_000 }, () => {
     await writer.flush();
     await waitUntil(() => reader.cursor === writer.cursor, 10_000, 'reader live');
 
+    for (const n of c.nodes) await waitUntil(async () => (await health(n)).body?.listen === 'ok', 10_000, 'LISTEN up');
     const db = new URL(c.url).pathname.slice(1);
     const cut = await sql<{ ok: boolean }>(
       c.url,
