@@ -99,6 +99,33 @@ describe('several nodes on one PostgreSQL', { timeout: 90_000 }, () => {
     expectStrictlyIncreasing(devices[2].received);
   });
 
+  it('gives every live subscriber each seq once and in order while two nodes write one dashboard at once', async () => {
+    const c = await cluster(2);
+    const watchers = [new Device(c.cookie, c.dashboardId), new Device(c.cookie, c.dashboardId)];
+    const writers = [new Device(c.cookie, c.dashboardId), new Device(c.cookie, c.dashboardId)];
+    for (const [i, d] of [...watchers, ...writers].entries()) await d.connect(c.nodes[i % 2]);
+    const head0 = watchers[0].cursor;
+    writers[0].queue(create);
+    await writers[0].flush();
+    // Bursts from both nodes: each node's own commits interleave with the other's, so a node often holds a
+    // commit whose seq is not next to what it published; it must fetch the other node's first.
+    for (let round = 0; round < 10; round++) {
+      for (const w of writers) {
+        for (let i = 0; i < 5; i++) w.queue(add);
+        w.sendOutbox();
+      }
+      await Promise.all(writers.map((w) => w.flush()));
+    }
+    const stats = await logStats(c.url, c.dashboardId);
+    expect(stats.head).toBe(head0 + 101);
+    const expected = Array.from({ length: 101 }, (_, i) => head0 + 1 + i);
+    for (const d of [...watchers, ...writers]) {
+      await waitUntil(() => d.cursor === stats.head, 10_000, 'every socket at the head');
+      expect(d.received.filter((x) => x.seq > head0).map((x) => x.seq)).toEqual(expected);
+      expect(lastValue(d)).toBe(100);
+    }
+  });
+
   it('applies the same mutation sent to two nodes at the same time once, and both answer the same result', async () => {
     const c = await cluster(2);
     const observer = new Device(c.cookie, c.dashboardId);
