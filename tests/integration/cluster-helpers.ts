@@ -57,7 +57,7 @@ export async function startNode(databaseUrl: string, opts: NodeOptions = {}): Pr
   proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
-  void exited.then(() => rm(dir, { recursive: true, force: true }));
+  const cleaned = exited.then(() => rm(dir, { recursive: true, force: true }));
   const url = await new Promise<string>((resolve, reject) => {
     proc.stdout.on('data', () => {
       const m = /Fieldboard listening on (http:\/\/[^"\s]+)/.exec(out);
@@ -75,11 +75,11 @@ export async function startNode(databaseUrl: string, opts: NodeOptions = {}): Pr
     exited,
     async stop() {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
-      await exited;
+      await cleaned;
     },
     async kill() {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
-      await exited;
+      await cleaned;
     },
   };
   return node;
@@ -122,11 +122,19 @@ export class Device {
     return m.id;
   }
 
+  /** Whether the device's socket is open (false before the first connect and after its node dropped it). */
+  get online(): boolean {
+    return this.socket !== null && this.socket.ws.readyState === this.socket.ws.OPEN;
+  }
+
   /** Opens a socket to `node`, says hello and subscribes from the cursor; live changes are recorded. */
   async connect(node: Target): Promise<void> {
+    if (this.online) this.socket!.close();
     const s = await openSocket(node, this.cookie, { clientId: this.clientId });
     this.socket = s;
     s.ws.on('message', (data) => {
+      // A replaced socket's late frames are not this device's view any more.
+      if (this.socket !== s) return;
       const f = JSON.parse(data.toString()) as { type: string; dashboardId?: string; changes?: Change[]; seq?: number };
       if (f.dashboardId !== this.dashboardId) return;
       if (f.type === 'changes') this.take(f.changes!);
@@ -153,8 +161,16 @@ export class Device {
       if (Date.now() > deadline) throw new Error(`outbox not drained: ${this.outbox.length} left`);
       const batch = this.outbox.slice(0, 50);
       const requestId = `r${Math.random()}`;
-      this.socket!.send({ type: 'push', requestId, mutations: batch });
-      const answer = await this.socket!.nextOf(['push-result', 'error'], (f) => 'requestId' in f && f.requestId === requestId, 10_000);
+      const socket = this.socket!;
+      socket.send({ type: 'push', requestId, mutations: batch });
+      const answered = socket.nextOf(['push-result', 'error'], (f) => 'requestId' in f && f.requestId === requestId, 10_000);
+      // A socket that closes (its node died) never answers: fail at once, the caller reconnects elsewhere.
+      const gone = socket.closed.then(() => {
+        throw new Error('socket closed before the push was answered');
+      });
+      answered.catch(() => undefined);
+      gone.catch(() => undefined);
+      const answer = await Promise.race([answered, gone]);
       if (answer.type === 'error') {
         await new Promise((r) => setTimeout(r, 100));
         continue;
