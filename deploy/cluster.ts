@@ -169,7 +169,7 @@ async function main(): Promise<void> {
     }
     for (const [i, u] of nodes.entries()) console.log(`node ${i + 1}: ${u} (pid ${children[i].pid})`);
     console.log(`PostgreSQL: ${databaseUrl} (data in ${pgDir})`);
-    console.log(`Fieldboard cluster of ${opts.nodes} nodes behind nginx: ${url}`);
+    console.log(`Fieldboard cluster of ${opts.nodes} node${opts.nodes > 1 ? 's' : ''} behind nginx: ${url}`);
   } catch (err) {
     console.error('cluster: failed to start:', err instanceof Error ? err.message : err);
     await stop(1);
