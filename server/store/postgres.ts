@@ -3,14 +3,12 @@
  * database (docs/server.md, "Several nodes"). Same Store contract as sqlite.ts (store.ts), with what a
  * networked, multi-writer database adds:
  *
- * - A write transaction that loses a race (a deadlock, a serialization failure, or another node committing
- *   the same mutation id first: see postgres-apply.ts) is rolled back and run again, a few times at most;
- *   only then does the error reach the transport, which answers `unavailable` and the client retries.
+ * - A write transaction that loses a race is rolled back and run again (postgres-pool.ts); only after a few
+ *   attempts does the error reach the transport, which answers `unavailable` and the client retries.
  * - Reads that must agree with each other (head and widgets, a catch-up page and its head) run in one
  *   REPEATABLE READ transaction.
- * - bigint columns come back as JS numbers (seq, versions and times stay far below 2^53).
- * - The pool survives the database restarting: broken connections are dropped and the next query opens a
- *   new one; meanwhile queries fail and `ping` answers false.
+ * - The pool survives the database restarting (postgres-pool.ts); meanwhile queries fail and `ping` answers
+ *   false.
  */
 import pg from 'pg';
 import {
@@ -28,23 +26,10 @@ import { changeOf, type ChangeRow } from './sqlite-statements.ts';
 import { applyBatchPg, ingestPg } from './postgres-apply.ts';
 import { PgHintListener } from './postgres-listen.ts';
 import { migratePostgres } from './postgres-migrations.ts';
+import { openPool, runTx } from './postgres-pool.ts';
 import type { BatchOutcome, CatchUp, HintHandlers, HintListener, PushContext, Store, StoredUser } from './store.ts';
 
-const INT8_OID = 20;
-const types = {
-  getTypeParser: ((oid: number, format?: string) =>
-    oid === INT8_OID && format !== 'binary' ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as pg.CustomTypesConfig['getTypeParser'],
-};
-
 const CHANGE_COLUMNS = 'c.dashboard_id, c.seq, c.widget_id, c.version, c.widget, c.mutation_id, c.client_id, c.user_id, c.at';
-
-/** How often a write transaction that lost a race is run again before the error reaches the client. */
-const MAX_ATTEMPTS = 5;
-/** 40001 serialization_failure, 40P01 deadlock_detected, and the mutation id race (postgres-apply.ts). */
-function isRetryable(err: unknown): boolean {
-  const { code, constraint } = err as { code?: unknown; constraint?: unknown };
-  return code === '40001' || code === '40P01' || (code === '23505' && constraint === 'mutations_pkey');
-}
 
 export interface PostgresStoreOptions {
   /** Connections in this node's pool (the LISTEN connection is one more). */
@@ -53,10 +38,7 @@ export interface PostgresStoreOptions {
 
 /** Opens a pool on `url` (a libpq URL), migrates the database when needed and reads its epoch. */
 export async function openPostgresStore(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
-  const config: pg.PoolConfig = { connectionString: url, types, max: options.poolSize ?? 10, application_name: 'fieldboard' };
-  const pool = new pg.Pool(config);
-  // An idle connection broken by a database restart emits here; without a listener it would end the process.
-  pool.on('error', () => undefined);
+  const { pool, config } = openPool(url, options.poolSize ?? 10);
   try {
     const client = await pool.connect();
     try {
@@ -150,7 +132,7 @@ export class PostgresStore implements Store {
 
   async createDashboard(name: string, ownerId: UserId): Promise<DashboardSummary> {
     const id = newDashboardId();
-    await this.tx('BEGIN', async (db) => {
+    await runTx(this.pool, 'BEGIN', async (db) => {
       await db.query('INSERT INTO dashboards (id, name, owner_id) VALUES ($1, $2, $3)', [id, name, ownerId]);
       await db.query('INSERT INTO members (dashboard_id, user_id) VALUES ($1, $2)', [id, ownerId]);
     });
@@ -191,11 +173,11 @@ export class PostgresStore implements Store {
   }
 
   applyBatch(ctx: PushContext, mutations: readonly unknown[]): Promise<BatchOutcome> {
-    return this.tx('BEGIN', (db) => applyBatchPg(db, ctx, mutations));
+    return runTx(this.pool, 'BEGIN', (db) => applyBatchPg(db, ctx, mutations));
   }
 
   catchUp(dashboardId: DashboardId, cursor: number, epoch: string | null, limit: number): Promise<CatchUp> {
-    return this.tx('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', async (db): Promise<CatchUp> => {
+    return runTx(this.pool, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', async (db): Promise<CatchUp> => {
       const head = await headIn(db, dashboardId);
       const epochOk = epoch === this.epoch || (epoch === null && cursor === 0);
       if (!epochOk || cursor > head) {
@@ -218,7 +200,7 @@ export class PostgresStore implements Store {
   }
 
   snapshot(dashboardId: DashboardId): Promise<{ seq: number; widgets: Widget[] }> {
-    return this.tx('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', async (db) => ({
+    return runTx(this.pool, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', async (db) => ({
       seq: await headIn(db, dashboardId),
       widgets: await liveWidgets(db, dashboardId),
     }));
@@ -246,7 +228,7 @@ export class PostgresStore implements Store {
   }
 
   ingest(dashboardId: DashboardId, metricKey: string, point: { value: number; at: number }): Promise<Change[]> {
-    return this.tx('BEGIN', (db) => ingestPg(db, dashboardId, metricKey, point));
+    return runTx(this.pool, 'BEGIN', (db) => ingestPg(db, dashboardId, metricKey, point));
   }
 
   async createIngestToken(tokenHash: string, label: string): Promise<void> {
@@ -279,27 +261,6 @@ export class PostgresStore implements Store {
     this.closed = true;
     await Promise.all([...this.listeners].map((l) => l.close()));
     await this.pool.end();
-  }
-
-  /** Runs `fn` in one transaction opened with `begin`, again from the start when it lost a race. */
-  private async tx<T>(begin: string, fn: (db: pg.PoolClient) => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      const db = await this.pool.connect();
-      let broken = false;
-      try {
-        await db.query(begin);
-        const out = await fn(db);
-        await db.query('COMMIT');
-        return out;
-      } catch (err) {
-        await db.query('ROLLBACK').catch(() => (broken = true));
-        if (!broken && attempt < MAX_ATTEMPTS && isRetryable(err)) continue;
-        throw err;
-      } finally {
-        // A connection that could not even roll back is not handed to the next caller.
-        db.release(broken);
-      }
-    }
   }
 }
 
