@@ -51,6 +51,10 @@ free_port() {
   node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"
 }
 
+port_is_free() {
+  node -e "const s=require('net').createServer().once('error',()=>process.exit(1)).listen($1,'127.0.0.1',()=>s.close())"
+}
+
 start() {
   local dir=$1 mode=${2:-}
   local bin
@@ -76,7 +80,12 @@ start() {
     if [ "$mode" = fsync-off ]; then echo "fsync = off" >>"$dir/postgresql.conf"; fi
   fi
   local port
-  if [ -f "$dir/fieldboard.port" ]; then port=$(cat "$dir/fieldboard.port"); else port=$(free_port); fi
+  # The same port as last time (a restart keeps clients' URLs), unless something else took it meanwhile.
+  if [ -f "$dir/fieldboard.port" ] && port_is_free "$(cat "$dir/fieldboard.port")"; then
+    port=$(cat "$dir/fieldboard.port")
+  else
+    port=$(free_port)
+  fi
   echo "$port" >"$dir/fieldboard.port"
   as_pg "$bin/pg_ctl" -D "$dir" -l "$dir/server.log" -o "-p $port" -w -t 30 start >/dev/null
   echo "postgres://$DB_ROLE@127.0.0.1:$port/postgres"
