@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
 // Tests are grouped by where they run: pure logic and SW units in Node (fake-indexeddb), UI components in
-// jsdom, and integration suites against the real server, real `ws` clients and a real SQLite file.
+// jsdom, and integration suites against the real server, real `ws` clients and a real SQLite file or PostgreSQL server.
 export default defineConfig({
   oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
   test: {
@@ -20,6 +20,8 @@ export default defineConfig({
           name: 'integration',
           include: ['tests/integration/**/*.test.ts', 'tests/storage/**/*.test.ts'],
           environment: 'node',
+          // A throwaway PostgreSQL when tests/run-all.sh has not started one (docs/testing.md).
+          globalSetup: ['tests/setup/pg-global.ts'],
           testTimeout: 20_000,
           hookTimeout: 20_000,
         },

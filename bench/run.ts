@@ -10,6 +10,9 @@ import { round } from './lib/stats.ts';
 import { runFanout } from './fanout/run.ts';
 import { runSize } from './size/run.ts';
 import { browserBenches } from './browser-benches.ts';
+import { runClusterFanout } from './cluster/fanout.ts';
+import { startBenchPostgres, type BenchPostgres } from './cluster/pg.ts';
+import { runPushThroughput } from './cluster/push.ts';
 
 const { values } = parseArgs({
   options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } },
@@ -19,6 +22,10 @@ const only = values.only ? new Set(values.only.split(',')) : null;
 const wanted = (name: string) => !only || only.has(name);
 
 type Bench = { name: string; run: () => Promise<Row[]> };
+
+/** Started by the first benchmark that needs PostgreSQL, stopped at the end. */
+let postgres: BenchPostgres | null = null;
+const benchPostgres = () => (postgres ??= startBenchPostgres());
 
 const benches: Bench[] = [
   {
@@ -55,6 +62,47 @@ const benches: Bench[] = [
       ];
     },
   },
+  {
+    name: 'cluster',
+    async run() {
+      const opts = quick
+        ? { connections: 90, rate: 20, durationMs: 2_000, nodeCounts: [1, 2, 3] }
+        : { connections: 600, rate: 50, durationMs: 10_000, nodeCounts: [1, 2, 3] };
+      const rows: Row[] = [];
+      for (const r of await runClusterFanout(benchPostgres(), opts)) {
+        const label = `fan-out on PostgreSQL, ${r.nodes} node${r.nodes > 1 ? 's' : ''} (${opts.connections} sockets, ${opts.rate} edits/s)`;
+        const peer = 'Socket.IO + PostgreSQL adapter';
+        const fb = r.fieldboard;
+        const sio = r.socketio;
+        rows.push(
+          row(label, 'delivered/s', 'msg/s', false, fb.deliveredPerSec, peer, sio.deliveredPerSec, 'every delivery made', fb.delivered === fb.expected),
+          row(label, 'latency p50', 'ms', true, fb.latencyMs.p50, peer, sio.latencyMs.p50, '', null),
+          row(label, 'latency p99', 'ms', true, fb.latencyMs.p99, peer, sio.latencyMs.p99, '', null),
+          row(label, 'server CPU per delivery (all nodes)', 'µs', true, fb.serverCpuMsPerDelivery * 1000, peer, sio.serverCpuMsPerDelivery * 1000, '', null),
+        );
+        if (r.nodes > 1) {
+          rows.push(
+            row(label, 'cross-node latency p50', 'ms', true, fb.crossNodeLatencyMs.p50, peer, sio.crossNodeLatencyMs.p50, '', null),
+            row(label, 'cross-node latency p99', 'ms', true, fb.crossNodeLatencyMs.p99, peer, sio.crossNodeLatencyMs.p99, '', null),
+          );
+        }
+      }
+      return rows;
+    },
+  },
+  {
+    name: 'push',
+    async run() {
+      const opts = quick ? { batches: 300, writers: 4 } : { batches: 3_000, writers: 4 };
+      const [sqlite, pg1, pg2] = await runPushThroughput(benchPostgres(), opts);
+      const label = `push throughput (1-mutation batches, ${opts.writers} writers, one dashboard)`;
+      return [pg1, pg2].flatMap((pg) => [
+        row(label, `${pg.backend}: batches/s`, '/s', false, pg.batchesPerSec, sqlite.backend, sqlite.batchesPerSec, '', null),
+        row(label, `${pg.backend}: latency p50`, 'ms', true, pg.latencyMs.p50, sqlite.backend, sqlite.latencyMs.p50, '', null),
+        row(label, `${pg.backend}: latency p99`, 'ms', true, pg.latencyMs.p99, sqlite.backend, sqlite.latencyMs.p99, '', null),
+      ]);
+    },
+  },
   // input-to-paint, propagation, drain (+ memory), cold-start: Chromium against the built app (bench/browser-benches.ts)
   ...browserBenches(quick),
 ];
@@ -65,6 +113,7 @@ for (const b of benches.filter((b) => wanted(b.name))) {
   process.stderr.write(`running ${b.name}${quick ? ' (quick)' : ''}...\n`);
   rows.push(...(await b.run()));
 }
+(postgres as BenchPostgres | null)?.stop();
 const table = printTable(rows);
 console.log(table);
 // A quick smoke run never overwrites the full results the README quotes.

@@ -3,7 +3,8 @@
  * `/metrics` and the `/api/ws` upgrade, all on one port, over a Store.
  *
  * Shutdown order matters: stop accepting (HTTP and upgrades), let in-flight batches commit and answer, close
- * sockets with 1001 so clients reconnect elsewhere or later, and only then close the database.
+ * sockets with 1001 so clients reconnect elsewhere or later, stop listening for other nodes' commit hints, and
+ * only then close the database.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,6 +17,7 @@ import { createRouter } from './http/router.ts';
 import { createStaticHandler } from './http/static.ts';
 import { syncRoutes } from './http/sync-routes.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { Fanout } from './fanout.ts';
 import { createMetrics } from './metrics.ts';
 import { seedDemo, type SeedOutcome } from './seed.ts';
 import { openStore } from './store/open-store.ts';
@@ -47,12 +49,20 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const hub = new Hub();
   const allowedOrigins = new Set<string>(config.allowedOrigins ?? []);
 
+  let fanout: Fanout | null = null;
+  const metrics = createMetrics({
+    connections: () => hub.size,
+    queuedBytes: () => hub.queuedBytes(),
+    listening: () => fanout?.listening() ?? null,
+  });
+  fanout = new Fanout(store, hub, metrics, log, () => Date.now());
   const ctx: ServerContext = {
     config,
     store,
     hub,
+    fanout,
     log,
-    metrics: createMetrics({ connections: () => hub.size, queuedBytes: () => hub.queuedBytes() }),
+    metrics,
     allowedOrigins,
     startedAt: Date.now(),
     now: () => Date.now(),
@@ -73,6 +83,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     throw err;
   }
 
+  fanout.start(config.resyncMs);
   const api = createRouter(ctx, [...authRoutes, ...syncRoutes, ...opsRoutes]);
   const serveStatic = createStaticHandler(config.staticDir);
   const sockets = new SocketServer(ctx);
@@ -114,6 +125,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       });
     });
   } catch (err) {
+    await fanout.close();
     await store.close();
     throw err;
   }
@@ -138,6 +150,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     await httpClosed;
     clearTimeout(forceTimer);
     await Promise.allSettled([...inFlight]);
+    await fanout!.close();
     await store.close();
     log.info('closed');
   }

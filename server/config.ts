@@ -18,6 +18,8 @@ export interface ServerConfig {
   heartbeatMs: number;
   logLevel: Level | 'silent';
   sessionTtlDays: number;
+  /** How often each node re-reads the logs it fans out, in case a commit hint was lost (server/fanout.ts). */
+  resyncMs: number;
 }
 
 export class ConfigError extends Error {
@@ -37,6 +39,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   heartbeatMs: 25_000,
   logLevel: 'info',
   sessionTtlDays: 30,
+  resyncMs: 10_000,
 };
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -81,8 +84,12 @@ export function defaultOrigins(host: string, port: number): string[] {
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const databaseUrl = text(env, 'DATABASE_URL', DEFAULT_CONFIG.databaseUrl);
-  if (!databaseUrl.startsWith('sqlite:')) {
-    throw new ConfigError(`DATABASE_URL must start with sqlite: (sqlite:<path> or sqlite::memory:), got "${databaseUrl}"`);
+  if (!/^(sqlite:|postgres:\/\/|postgresql:\/\/)/i.test(databaseUrl)) {
+    // Only the scheme is echoed: a URL may carry a password.
+    const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(databaseUrl)?.[1] ?? '';
+    throw new ConfigError(
+      `DATABASE_URL must be sqlite:<path>, sqlite::memory: or postgres://user@host:port/db, got scheme "${scheme}"`,
+    );
   }
   const logLevel = text(env, 'LOG_LEVEL', DEFAULT_CONFIG.logLevel);
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
@@ -105,5 +112,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     heartbeatMs: integer(env, 'FIELDBOARD_HEARTBEAT_MS', DEFAULT_CONFIG.heartbeatMs, 100, 3_600_000),
     logLevel: logLevel as ServerConfig['logLevel'],
     sessionTtlDays: integer(env, 'FIELDBOARD_SESSION_TTL_DAYS', DEFAULT_CONFIG.sessionTtlDays, 1, 3650),
+    resyncMs: integer(env, 'FIELDBOARD_RESYNC_MS', DEFAULT_CONFIG.resyncMs, 100, 3_600_000),
   };
 }

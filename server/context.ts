@@ -1,5 +1,6 @@
 /** What every request and socket handler shares within one running server. */
 import type { ServerConfig } from './config.ts';
+import type { Fanout } from './fanout.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
 import type { Store } from './store/store.ts';
@@ -9,6 +10,8 @@ export interface ServerContext {
   config: ServerConfig;
   store: Store;
   hub: Hub;
+  /** Hands committed changes, this node's and other nodes', to the hub in seq order. */
+  fanout: Fanout;
   metrics: Metrics;
   log: Logger;
   allowedOrigins: ReadonlySet<string>;

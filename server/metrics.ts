@@ -9,6 +9,8 @@ export interface MetricsSources {
   connections(): number;
   /** Bytes queued in sockets' send buffers: a slow reader shows up here before it runs out of memory. */
   queuedBytes(): number;
+  /** The commit hint (LISTEN) connection: true up, false down, null for a backend without one (SQLite). */
+  listening(): boolean | null;
 }
 
 export interface Metrics {
@@ -16,6 +18,13 @@ export interface Metrics {
   countResults(results: readonly MutationResult[]): void;
   /** Starts a push latency timer; call the returned function when the push is answered. */
   startPush(): () => void;
+  /** A commit hint received from the database (any node's, this one's included). */
+  countHint(): void;
+  countListenDrop(): void;
+  /** Changes handed to this node's subscribers: `local` from its own commits, `log` read after a hint. */
+  countFanout(source: 'local' | 'log', n: number): void;
+  /** Seconds from a change's commit (its server timestamp) to its fan-out here, for changes read from the log. */
+  observeFanoutLag(seconds: number): void;
 }
 
 export function createMetrics(sources: MetricsSources): Metrics {
@@ -51,8 +60,40 @@ export function createMetrics(sources: MetricsSources): Metrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
   });
+  new Gauge({
+    name: 'fieldboard_listen_connected',
+    help: 'Whether the commit hint (LISTEN) connection is up: 1 up, 0 down, -1 none (SQLite, one process)',
+    registers: [registry],
+    collect() {
+      const up = sources.listening();
+      this.set(up === null ? -1 : up ? 1 : 0);
+    },
+  });
+  const hints = new Counter({ name: 'fieldboard_hints_total', help: 'Commit hints received', registers: [registry] });
+  const listenDrops = new Counter({
+    name: 'fieldboard_listen_drops_total',
+    help: 'Times the commit hint connection was lost (it reconnects with backoff)',
+    registers: [registry],
+  });
+  const fanout = new Counter({
+    name: 'fieldboard_fanout_changes_total',
+    help: 'Changes handed to this node\'s subscribers, by source: local (own commit) or log (read after a hint)',
+    labelNames: ['source'] as const,
+    registers: [registry],
+  });
+  for (const source of ['local', 'log']) fanout.inc({ source }, 0);
+  const lag = new Histogram({
+    name: 'fieldboard_fanout_lag_seconds',
+    help: 'Time from a change\'s commit to its fan-out on this node, for changes read from the log (other nodes\' commits)',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
+    registers: [registry],
+  });
   return {
     registry,
+    countHint: () => hints.inc(),
+    countListenDrop: () => listenDrops.inc(),
+    countFanout: (source, n) => fanout.inc({ source }, n),
+    observeFanoutLag: (seconds) => lag.observe(Math.max(0, seconds)),
     countResults(results) {
       for (const r of results) mutations.inc({ status: r.status });
     },

@@ -1,6 +1,6 @@
 /**
  * One push, whatever the transport: apply the batch, count and time it, then fan the committed changes out.
- * Publishing happens before this resolves, so a socket pusher that is subscribed has its `changes` queued
+ * Publishing (server/fanout.ts) happens before this resolves, so a socket pusher that is subscribed has its `changes` queued
  * before its `push-result` (the echo order of PROTOCOL.md).
  */
 import type { ClientId, User } from '../protocol/index.ts';
@@ -17,7 +17,7 @@ export async function runPush(
   try {
     const outcome = await ctx.track(ctx.store.applyBatch({ userId: user.id, clientId, now: ctx.now() }, mutations));
     ctx.metrics.countResults(outcome.results);
-    ctx.hub.publishAll(outcome.changes);
+    await ctx.fanout.committed(outcome.changes);
     return outcome;
   } finally {
     done();

@@ -28,7 +28,15 @@ export interface SeedOutcome {
  */
 export async function seedDemo(store: Store, password: string, now: number): Promise<SeedOutcome> {
   if ((await store.countUsers()) > 0) return { seeded: false };
-  const user = await store.createUser(DEMO_USER, await hashPassword(password));
+  let user;
+  try {
+    user = await store.createUser(DEMO_USER, await hashPassword(password));
+  } catch (err) {
+    // Several nodes starting together on an empty shared database: one of them seeds, the others find the
+    // user it made (docs/server.md, "Several nodes on PostgreSQL").
+    if (await store.findUserByName(DEMO_USER)) return { seeded: false };
+    throw err;
+  }
   const dashboard = await store.createDashboard('Demo', user.id);
   const inputs: MutationInput[] = [
     { name: 'widget.create', args: { widgetId: newWidgetId(), kind: 'counter', title: 'Pumps', position: 'a0', value: 0 } },

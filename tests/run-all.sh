@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The one test command (`npm test`, also what .ci/run calls): unit, UI component, integration, then
-# end-to-end in Chromium against the real server. Installs what it needs or says exactly what to run.
+# end-to-end in Chromium against the real server. Starts a throwaway PostgreSQL for the storage and cluster tests. Installs what it needs or says exactly what to run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +9,15 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci
 fi
 bash tests/setup/ensure-chromium.sh
+bash tests/setup/postgres.sh ensure
+bash deploy/ensure-nginx.sh >/dev/null # for the `npm run cluster` test
+
+echo "== PostgreSQL for the storage and cluster tests (throwaway, stopped on exit)"
+PG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/fieldboard-pg.XXXXXX")
+chmod 755 "$PG_DIR" # the server runs as the fieldboard-pg user (tests/setup/postgres.sh)
+trap 'bash tests/setup/postgres.sh stop "$PG_DIR/data"; rm -rf "$PG_DIR"' EXIT
+FIELDBOARD_TEST_PG_URL=$(bash tests/setup/postgres.sh start "$PG_DIR/data" fsync-off)
+export FIELDBOARD_TEST_PG_URL
 
 echo "== typecheck"
 npx tsc --noEmit -p tsconfig.json

@@ -14,6 +14,12 @@ export interface LoadConfig {
   kind: 'fieldboard' | 'ws' | 'socketio';
   url: string;
   serverPid: number;
+  /**
+   * Several nodes of one deployment (bench/cluster): receivers connect round-robin, the writer to the first,
+   * and the server figures add up every node's process. Default: `url` and `serverPid` alone.
+   */
+  urls?: string[];
+  serverPids?: number[];
   connections: number;
   /** Edits per second sent by the writer. */
   rate: number;
@@ -22,6 +28,8 @@ export interface LoadConfig {
   cookie?: string;
   dashboardId?: string;
   widgetId?: string;
+  /** Fieldboard nodes behind one public origin check Origin against it. */
+  origin?: string;
   /** Bytes of padding in peer messages, so they carry about what a Fieldboard change frame does. */
   padding?: number;
 }
@@ -33,20 +41,31 @@ interface Endpoint {
 }
 
 const cfg = JSON.parse(process.argv[2]) as LoadConfig;
+const urls = cfg.urls ?? [cfg.url];
+const pids = cfg.serverPids ?? [cfg.serverPid];
+/** Receiver i's node; the writer (index `connections`) is on the first. */
+const urlOf = (i: number) => (i >= cfg.connections ? urls[0] : urls[i % urls.length]);
 const sentAt = new Map<string, number>();
 const latencies: number[] = [];
+/** Deliveries to receivers on another node than the writer's: the cross-node lag. */
+const remoteLatencies: number[] = [];
 let delivered = 0;
 
-function onReceive(id: string): void {
+function onReceive(id: string, node = 0): void {
   const t = sentAt.get(id);
   if (t === undefined) return;
   delivered++;
-  latencies.push(performance.now() - t);
+  const ms = performance.now() - t;
+  latencies.push(ms);
+  if (node !== 0) remoteLatencies.push(ms);
 }
 
+const nodeOf = (i: number) => (i >= cfg.connections ? 0 : i % urls.length);
+
 function fieldboardEndpoint(i: number, onOpen?: (ws: WebSocket) => void): Endpoint {
-  const ws = new WebSocket(cfg.url.replace(/^http/, 'ws') + '/api/ws', {
-    headers: { cookie: cfg.cookie!, origin: cfg.url },
+  const origin = cfg.urls ? (cfg.origin ?? urlOf(i)) : cfg.url;
+  const ws = new WebSocket(urlOf(i).replace(/^http/, 'ws') + '/api/ws', {
+    headers: { cookie: cfg.cookie!, origin },
     perMessageDeflate: false,
   });
   const ready = new Promise<void>((resolve, reject) => {
@@ -60,7 +79,7 @@ function fieldboardEndpoint(i: number, onOpen?: (ws: WebSocket) => void): Endpoi
         onOpen?.(ws);
         resolve();
       } else if (f.type === 'changes') {
-        for (const c of f.changes) if (c.mutationId) onReceive(c.mutationId);
+        for (const c of f.changes) if (c.mutationId) onReceive(c.mutationId, nodeOf(i));
       }
     });
   });
@@ -77,9 +96,9 @@ function wsEndpoint(): Endpoint & { send?: (s: string) => void } {
   return { ready, close: () => ws.terminate(), send: (s) => ws.send(s) };
 }
 
-function socketioEndpoint(): Endpoint & { socket: Socket } {
-  const socket = ioClient(cfg.url, { transports: ['websocket'], forceNew: true, reconnection: false });
-  socket.on('m', (d: { id: string }) => onReceive(d.id));
+function socketioEndpoint(i: number): Endpoint & { socket: Socket } {
+  const socket = ioClient(urlOf(i), { transports: ['websocket'], forceNew: true, reconnection: false });
+  socket.on('m', (d: { id: string }) => onReceive(d.id, nodeOf(i)));
   const ready = new Promise<void>((resolve, reject) => {
     socket.on('connect', () => resolve());
     socket.on('connect_error', reject);
@@ -98,8 +117,10 @@ async function openAll<T extends Endpoint>(make: (i: number) => T): Promise<T[]>
   return all;
 }
 
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+
 async function main(): Promise<void> {
-  const rssBefore = rssBytes(cfg.serverPid);
+  const rssBefore = sum(pids.map(rssBytes));
   const pad = 'x'.repeat(cfg.padding ?? 300);
   let receivers: Endpoint[];
   let send: (id: string) => void;
@@ -133,14 +154,14 @@ async function main(): Promise<void> {
     await writer.ready;
     send = (id) => writer.send!(JSON.stringify({ id, pad }));
   } else {
-    receivers = await openAll(() => socketioEndpoint());
-    const writer = socketioEndpoint();
+    receivers = await openAll((i) => socketioEndpoint(i));
+    const writer = socketioEndpoint(cfg.connections);
     await writer.ready;
     send = (id) => writer.socket.emit('m', { id, pad });
   }
   // The writer receives its own echo too; count only the N receivers' deliveries.
-  const rssConnected = rssBytes(cfg.serverPid);
-  const cpuStart = cpuSeconds(cfg.serverPid);
+  const rssConnected = sum(pids.map(rssBytes));
+  const cpuStart = sum(pids.map(cpuSeconds));
   const t0 = performance.now();
   const total = Math.round((cfg.rate * cfg.durationMs) / 1000);
   const run = (async () => {
@@ -158,9 +179,10 @@ async function main(): Promise<void> {
   const deadline = performance.now() + 10_000;
   while (delivered < expected && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   const wall = (performance.now() - t0) / 1000;
-  const cpu = cpuSeconds(cfg.serverPid) - cpuStart;
+  const cpu = sum(pids.map(cpuSeconds)) - cpuStart;
   for (const r of receivers) r.close();
   const lat = summarize(latencies);
+  const remote = summarize(remoteLatencies);
   console.log(
     JSON.stringify({
       kind: cfg.kind,
@@ -170,6 +192,7 @@ async function main(): Promise<void> {
       delivered,
       deliveredPerSec: delivered / wall,
       latencyMs: { p50: lat.p50, p99: lat.p99, mean: lat.mean },
+      crossNodeLatencyMs: { p50: remote.p50, p99: remote.p99, n: remote.n },
       serverCpuPercent: (cpu / wall) * 100,
       serverCpuMsPerDelivery: (cpu * 1000) / Math.max(1, delivered),
       serverRssPerConnectionKiB: (rssConnected - rssBefore) / 1024 / cfg.connections,

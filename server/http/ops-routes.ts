@@ -31,9 +31,14 @@ export const opsRoutes: Route[] = [
       } catch (err) {
         ctx.log.warn({ err }, 'health: database ping failed');
       }
+      // The hint connection only matters with several nodes: while it is down this node still serves
+      // everything and still sees other nodes' changes, later (the safety sweep), so it stays in rotation.
+      const listening = ctx.fanout.listening();
+      const listen = listening === null ? 'none' : listening ? 'ok' : 'down';
       const body = {
-        status: db ? 'ok' : 'error',
+        status: !db ? 'error' : listen === 'down' ? 'degraded' : 'ok',
         db: db ? 'ok' : 'error',
+        listen,
         connections: ctx.hub.size,
         uptimeS: Math.round((ctx.now() - ctx.startedAt) / 1000),
       };
@@ -57,7 +62,7 @@ export const opsRoutes: Route[] = [
       if (!body.ok) throw invalid(body);
       const point = { value: body.value.value, at: body.value.at ?? ctx.now() };
       const changes = await ctx.track(ctx.store.ingest(dashboardId.value, metricKey.value, point));
-      ctx.hub.publish(dashboardId.value, changes);
+      await ctx.fanout.committed(changes);
       // 202 even when no widget uses this key: the sender need not know the dashboard's layout.
       sendEmpty(res, 202);
     },

@@ -4,9 +4,12 @@
  *
  *   sqlite:<path>        a file (relative to the working directory); its folder is created when missing
  *   sqlite::memory:      a private in-memory database, gone when the process ends (tests, demos)
+ *   postgres://user[:password]@host[:port]/db[?host=/socket/dir]   (also postgresql://) a shared database
+ *                        that several nodes may use at once (docs/server.md, "Several nodes")
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { openPostgresStore } from './postgres.ts';
 import { openSqliteStore } from './sqlite.ts';
 import type { Store } from './store.ts';
 
@@ -27,11 +30,11 @@ export async function openStore(databaseUrl: string): Promise<Store> {
     }
     case 'postgres':
     case 'postgresql':
-      throw new StoreUrlError('PostgreSQL storage is not implemented yet; use sqlite:<path> or sqlite::memory:');
+      return openPostgresStore(databaseUrl);
     default:
       throw new StoreUrlError(
         // Only the scheme is echoed: a URL may carry a password.
-        `unsupported DATABASE_URL scheme "${scheme ?? ''}": expected sqlite:<path> or sqlite::memory:`,
+        `unsupported DATABASE_URL scheme "${scheme ?? ''}": expected sqlite:<path>, sqlite::memory: or postgres://…`,
       );
   }
 }

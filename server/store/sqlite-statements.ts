@@ -99,6 +99,7 @@ export function prepareStatements(db: Database.Database) {
        JOIN changes c ON c.dashboard_id = w.dashboard_id AND c.seq = w.last_seq
        WHERE w.dashboard_id = ? AND w.last_seq > ? ORDER BY w.last_seq LIMIT ?`,
     ),
+    since: s<ChangeRow>(`SELECT ${CHANGE_COLUMNS} FROM changes c WHERE c.dashboard_id = ? AND c.seq > ? ORDER BY c.seq LIMIT ?`),
     recent: s<ChangeRow>(`SELECT ${CHANGE_COLUMNS} FROM changes c WHERE c.dashboard_id = ? ORDER BY c.seq DESC LIMIT ?`),
 
     createIngestToken: s('INSERT INTO ingest_tokens (token_hash, label) VALUES (?, ?)'),

@@ -21,7 +21,7 @@ import {
 import { migrate } from './migrations.ts';
 import { applyBatchInTx, ingestInTx } from './sqlite-apply.ts';
 import { changeOf, prepareStatements, type Statements } from './sqlite-statements.ts';
-import type { BatchOutcome, CatchUp, PushContext, Store, StoredUser } from './store.ts';
+import type { BatchOutcome, CatchUp, HintListener, PushContext, Store, StoredUser } from './store.ts';
 
 export interface SqliteStoreOptions {
   /** How long a statement waits for another process's lock before failing (ms). */
@@ -145,6 +145,19 @@ export class SqliteStore implements Store {
 
   async snapshot(dashboardId: DashboardId): Promise<{ seq: number; widgets: Widget[] }> {
     return this.db.transaction(() => ({ seq: this.headOf(dashboardId), widgets: this.liveWidgets(dashboardId) }))();
+  }
+
+  async changesSince(dashboardId: DashboardId, afterSeq: number, limit: number): Promise<Change[]> {
+    return this.st.since.all(dashboardId, afterSeq, Math.max(1, Math.floor(limit))).map(changeOf);
+  }
+
+  async head(dashboardId: DashboardId): Promise<number> {
+    return this.headOf(dashboardId);
+  }
+
+  /** Every commit happens in this process: the node's own fan-out sees all of them. */
+  listenHints(): HintListener | null {
+    return null;
   }
 
   async recentChanges(dashboardId: DashboardId, limit: number): Promise<Change[]> {

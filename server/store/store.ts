@@ -38,6 +38,25 @@ export type CatchUp =
   | { kind: 'changes'; changes: Change[]; seq: number; more: boolean }
   | { kind: 'reset'; epoch: string; seq: number; widgets: Widget[] };
 
+/** What a node tells the others after a commit: this dashboard's log now reaches `seq` (docs/server.md). */
+export interface CommitHint {
+  dashboardId: DashboardId;
+  seq: number;
+}
+
+export interface HintHandlers {
+  onHint(hint: CommitHint): void;
+  /** The hint connection is (again) listening: hints may have been missed, re-read what is followed. */
+  onConnect(): void;
+  onDisconnect(err: unknown): void;
+}
+
+export interface HintListener {
+  /** Whether hints are being received right now. */
+  connected(): boolean;
+  close(): Promise<void>;
+}
+
 export interface StoredUser extends User {
   passwordHash: string;
 }
@@ -83,6 +102,18 @@ export interface Store {
   catchUp(dashboardId: DashboardId, cursor: number, epoch: string | null, limit: number): Promise<CatchUp>;
   /** Every live widget of a dashboard and the head seq, read consistently. */
   snapshot(dashboardId: DashboardId): Promise<{ seq: number; widgets: Widget[] }>;
+  /**
+   * Every change after `afterSeq` (exclusive), in seq order, at most `limit`: the live fan-out of changes
+   * committed by another node (server/fanout.ts), which must see each seq, not only each widget's latest.
+   */
+  changesSince(dashboardId: DashboardId, afterSeq: number, limit: number): Promise<Change[]>;
+  /** The dashboard's head seq (0 for none or an unknown dashboard). */
+  head(dashboardId: DashboardId): Promise<number>;
+  /**
+   * Starts receiving other nodes' commit hints, or null for a backend with one writing process (SQLite),
+   * where every commit happens in this node.
+   */
+  listenHints(handlers: HintHandlers): HintListener | null;
   /** The newest changes of a dashboard (newest first), for the activity list. */
   recentChanges(dashboardId: DashboardId, limit: number): Promise<Change[]>;
 

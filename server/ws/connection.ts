@@ -182,7 +182,7 @@ export class Connection implements Subscriber {
     if (this.clientId === null) return this.error('bad-message', `send hello before ${frame.type}`);
     switch (frame.type) {
       case 'subscribe':
-        return this.onSubscribe(frame);
+        return this.onSubscribe(frame).catch((err: unknown) => this.subscribeFailed(frame.dashboardId, err));
       case 'unsubscribe':
         this.subs.delete(frame.dashboardId);
         this.ctx.hub.unsubscribe(frame.dashboardId, this);
@@ -222,6 +222,10 @@ export class Connection implements Subscriber {
     // A new object per subscribe: an older catch-up of the same dashboard notices it was replaced.
     const sub: Subscription = { sentSeq: 0, queue: [] };
     this.subs.set(dashboardId, sub);
+    // The node's fan-out knows the dashboard's head before this socket joins and reads its catch-up, so
+    // every change committed after that read is published to it (server/fanout.ts).
+    await this.ctx.fanout.follow(dashboardId);
+    if (this.subs.get(dashboardId) !== sub || !this.open) return;
     this.ctx.hub.subscribe(dashboardId, this);
     let cursor = frame.cursor;
     let epoch = frame.epoch ?? null;
@@ -246,6 +250,19 @@ export class Connection implements Subscriber {
     const queued = sub.queue ?? [];
     sub.queue = null;
     this.sendNew(dashboardId, sub, queued);
+  }
+
+  /**
+   * The store failed during a subscribe (the database is restarting, say). The socket cannot be left
+   * subscribed without a catch-up, and a client waits for `caught-up` without a deadline, so it is closed
+   * with 1011: the client reconnects with backoff and subscribes again from its cursor.
+   */
+  private subscribeFailed(dashboardId: DashboardId, err: unknown): void {
+    this.ctx.log.warn({ err, dashboardId }, 'subscribe failed; closing the socket so that the client retries');
+    this.subs.delete(dashboardId);
+    this.ctx.hub.unsubscribe(dashboardId, this);
+    this.error('unavailable', 'the server could not read this dashboard now; reconnect and subscribe again');
+    this.ws.close(1011, 'store unavailable');
   }
 
   private async onPush(frame: FrameOf<ClientFrame, 'push'>): Promise<void> {

@@ -1,6 +1,6 @@
 /**
  * Fan-out within this node: which sockets follow which dashboard, and which belong to which user (for
- * notices). The hub only routes; each subscriber decides what it still has to send (see connection.ts),
+ * notices). Changes reach it through server/fanout.ts, in seq order per dashboard. The hub only routes; each subscriber decides what it still has to send (see connection.ts),
  * which is what keeps catch-up and live changes free of gaps and duplicates.
  */
 import type { Change, DashboardId, UserId } from '../../protocol/index.ts';
@@ -62,6 +62,10 @@ export class Hub {
     if (set?.size === 0) this.byDashboard.delete(dashboardId);
   }
 
+  hasSubscribers(dashboardId: DashboardId): boolean {
+    return this.byDashboard.has(dashboardId);
+  }
+
   /** Sends committed changes (in seq order) to every subscriber of the dashboard, synchronously. */
   publish(dashboardId: DashboardId, changes: readonly Change[]): void {
     const set = this.byDashboard.get(dashboardId);
@@ -75,17 +79,6 @@ export class Hub {
         s.close(1011, 'delivery failed');
       }
     }
-  }
-
-  /** Groups a batch's changes by dashboard (a push may touch several) and publishes each group. */
-  publishAll(changes: readonly Change[]): void {
-    const groups = new Map<DashboardId, Change[]>();
-    for (const c of changes) {
-      const g = groups.get(c.dashboardId);
-      if (g) g.push(c);
-      else groups.set(c.dashboardId, [c]);
-    }
-    for (const [id, group] of groups) this.publish(id, group);
   }
 
   notifyUser(userId: UserId, notice: Notice): void {

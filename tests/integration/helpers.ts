@@ -24,6 +24,12 @@ import { DEFAULT_CONFIG, type ServerConfig } from '../../server/config.ts';
 
 export const DEMO_PASSWORD = 'demo-test-password';
 
+/** What a client needs to reach a server: its URL and the Origin it allows. A TestWorld is one. */
+export interface Target {
+  server: { url: string };
+  origin: string;
+}
+
 export interface TestWorld {
   server: RunningServer;
   dir: string;
@@ -79,7 +85,7 @@ export async function createUser(world: TestWorld, name: string, password = 'sec
 }
 
 /** Signs in over HTTP and returns the `Cookie` header value to send with later requests. */
-export async function login(world: TestWorld, username = 'demo', password = DEMO_PASSWORD): Promise<string> {
+export async function login(world: Target, username = 'demo', password = DEMO_PASSWORD): Promise<string> {
   const res = await fetch(`${world.server.url}/api/login`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', Origin: world.origin },
@@ -91,7 +97,7 @@ export async function login(world: TestWorld, username = 'demo', password = DEMO
 }
 
 /** fetch with the session cookie and the allowed Origin; JSON bodies are serialized. */
-export function api(world: TestWorld, cookie: string, pathname: string, init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}) {
+export function api(world: Target, cookie: string, pathname: string, init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}) {
   return fetch(`${world.server.url}${pathname}`, {
     method: init.method ?? 'GET',
     headers: {
@@ -104,7 +110,7 @@ export function api(world: TestWorld, cookie: string, pathname: string, init: { 
   });
 }
 
-export async function firstDashboard(world: TestWorld, cookie: string): Promise<DashboardId> {
+export async function firstDashboard(world: Target, cookie: string): Promise<DashboardId> {
   const res = await api(world, cookie, '/api/dashboards');
   const body = (await res.json()) as { dashboards: { id: DashboardId }[] };
   return body.dashboards[0].id;
@@ -222,7 +228,7 @@ export class TestSocket {
 
 /** Opens a socket with the session cookie and Origin (override either to test refusals). */
 export async function openSocket(
-  world: TestWorld,
+  world: Target,
   cookie: string | null,
   opts: { origin?: string | null; clientId?: ClientId; autoPong?: boolean } = {},
 ): Promise<TestSocket> {
@@ -237,7 +243,7 @@ export async function openSocket(
 }
 
 /** Status of a refused upgrade (401, 403, …). */
-export function upgradeStatus(world: TestWorld, headers: Record<string, string>): Promise<number> {
+export function upgradeStatus(world: Target, headers: Record<string, string>): Promise<number> {
   const ws = new WebSocket(`${world.server.url.replace('http', 'ws')}/api/ws`, { headers });
   return new Promise((resolve, reject) => {
     ws.once('unexpected-response', (_req, res) => {

@@ -72,12 +72,33 @@ describe('config', () => {
       { LOG_LEVEL: 'loud' },
       { FIELDBOARD_INGEST_TOKEN: 'short' },
       { FIELDBOARD_SESSION_TTL_DAYS: '0' },
+      { FIELDBOARD_RESYNC_MS: '10' },
     ];
     for (const env of bad) {
       const name = Object.keys(env)[0];
       expect(() => loadConfig(env)).toThrow(ConfigError);
       expect(() => loadConfig(env)).toThrow(name);
     }
+  });
+});
+
+describe('DATABASE_URL', () => {
+  it('takes PostgreSQL URLs, and never echoes a refused URL beyond its scheme', () => {
+    for (const url of ['postgres://fb:pw@127.0.0.1:5432/fb', 'postgresql://fb@db/fb?host=/run/postgresql']) {
+      expect(loadConfig({ DATABASE_URL: url }).databaseUrl).toBe(url);
+    }
+    expect(loadConfig({}).resyncMs).toBe(10_000);
+    expect(loadConfig({ FIELDBOARD_RESYNC_MS: '250' }).resyncMs).toBe(250);
+    const err = (() => {
+      try {
+        loadConfig({ DATABASE_URL: 'mysql://fb:hunter2secret@db/fb' });
+      } catch (e) {
+        return String(e);
+      }
+      return '';
+    })();
+    expect(err).toContain('scheme "mysql"');
+    expect(err).not.toMatch(/hunter|secret/);
   });
 });
 

@@ -210,6 +210,24 @@ describe('isolation and failures', () => {
     expect((await a.push([m])).results[0]).toMatchObject({ id: m.id, status: 'applied', seq: before + 1 });
     a.close();
   });
+
+  it('closes with 1011 after a store failure during subscribe, and the next socket subscribes normally', async () => {
+    const store = world.server.store;
+    const catchUp = store.catchUp.bind(store);
+    store.catchUp = async () => {
+      store.catchUp = catchUp;
+      throw new Error('connection to the database lost');
+    };
+    const a = await openSocket(world, cookie);
+    await a.hello();
+    a.send({ type: 'subscribe', dashboardId, cursor: 0, epoch: null });
+    expect(await a.next('error')).toMatchObject({ code: 'unavailable' });
+    expect((await a.closed).code).toBe(1011);
+    // The client reconnects and subscribes again from its cursor: nothing was half-subscribed.
+    const b = await ready();
+    expect(b.log.some((f) => f.type === 'caught-up')).toBe(true);
+    b.close();
+  });
 });
 
 describe('catch-up and live changes', () => {

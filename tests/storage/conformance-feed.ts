@@ -101,6 +101,24 @@ export function feedConformance(withStore: WithStore) {
     }));
   });
 
+  describe('changesSince and head', () => {
+    it('reads every change after a seq in seq order, in pages, and the head', withStore(async (store) => {
+      const w = await makeWorld(store);
+      expect(await store.head(w.dashboardId)).toBe(0);
+      expect(await store.changesSince(w.dashboardId, 0, 10)).toEqual([]);
+      await busyDashboard(w);
+      expect(await store.head(w.dashboardId)).toBe(9);
+      const all = await store.changesSince(w.dashboardId, 0, 100);
+      expect(all.map((c) => c.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      // Every change, not only each widget's latest: a live subscriber must see each seq once.
+      expect(all.filter((c) => c.widgetId === wid('a')).map((c) => c.version)).toEqual([1, 2, 3, 4]);
+      expect(await store.changesSince(w.dashboardId, 6, 2)).toEqual(all.slice(6, 8));
+      expect(await store.changesSince(w.dashboardId, 9, 10)).toEqual([]);
+      expect(all).toEqual([...(await store.recentChanges(w.dashboardId, 100))].reverse());
+      expect(await store.head('d_missing' as World['dashboardId'])).toBe(0);
+    }));
+  });
+
   describe('recentChanges', () => {
     it('lists every change, newest first, at most `limit`', withStore(async (store) => {
       const w = await makeWorld(store);
