@@ -51,7 +51,7 @@ describe('conflicts view', () => {
   it("theirs follows the replica while the conflict waits, and Keep mine goes out on the version shown", () => {
     const client = noteConflict();
     renderApp(client);
-    act(() => void (client.confirmedOf(DASH).value = [{ ...theirsNote, text: 'their newer text', version: 4 }]));
+    act(() => void (client.confirmedOf(DASH).value = [{ ...theirsNote, text: 'their newer text', version: 4 } as typeof theirsNote]));
     openConflicts();
     expect(region('Conflict on Shift notes').getByRole('cell', { name: 'their newer text' })).toBeTruthy();
     fireEvent.click(region('Conflict on Shift notes').getByRole('button', { name: 'Keep mine' }));
