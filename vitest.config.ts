@@ -26,6 +26,11 @@ export default defineConfig({
           hookTimeout: 20_000,
         },
       },
+      {
+        extends: true,
+        // The deterministic simulation of the whole sync loop (tests/sim/README.md): a bounded batch in two shards.
+        test: { name: 'sim', include: ['tests/sim/**/*.test.ts'], environment: 'node', testTimeout: 600_000 },
+      },
     ],
   },
 });

@@ -17,16 +17,21 @@ export function ConflictCard({ first, entries }: { first: OutboxEntry; entries: 
   const c = first.conflict;
   const base = c?.base ?? null;
   const { dashboardId, args } = first.mutation;
-  // Theirs follows the server while the conflict waits: the newer of the answer's snapshot and the replica.
+  // Theirs follows the server while the conflict waits (the newer of the answer's snapshot and the
+  // replica), but a card keeps the theirs it opened with: a person reading it must not be taken to have seen
+  // a change that lands meanwhile. They are told, and choose when to look.
   const replica = client.confirmed(dashboardId).value.find((w) => w.id === args.widgetId) ?? null;
   const snapshot = c?.server ?? null;
-  const theirs = snapshot && replica && replica.version > snapshot.version ? replica : snapshot;
+  const latest = snapshot && replica && replica.version > snapshot.version ? replica : snapshot;
+  const [opened, setOpened] = useState(latest);
+  const theirs = opened && latest && latest.version >= opened.version ? opened : latest;
+  const movedOn = !!(theirs && latest && latest.version > theirs.version);
   const mine = mineOf(entries, first);
   const title = (snapshot ?? base ?? mine)?.title ?? 'a widget';
   const fields = c?.fields ?? [];
 
   // Keep mine goes out on the version of theirs shown here: a change landing while the person reads is a
-  // new conflict, not overwritten.
+  // new conflict (or a merge), not overwritten.
   const resolve = (r: ConflictResolution) =>
     client
       .resolve(dashboardId, args.widgetId, r.keep === 'mine' && theirs ? { ...r, seenVersion: theirs.version } : r)
@@ -68,6 +73,14 @@ export function ConflictCard({ first, entries }: { first: OutboxEntry; entries: 
   return (
     <section class="card conflict" aria-label={`Conflict on ${title}`}>
       <h3>‘{title}’ was changed on another device</h3>
+      {movedOn && (
+        <p class="notice" aria-live="polite">
+          It was changed again there since you opened this.{' '}
+          <button type="button" class="small" onClick={() => setOpened(latest)}>
+            Show the latest
+          </button>
+        </p>
+      )}
       <div class="table-wrap">
         <table>
           <thead>

@@ -1,5 +1,6 @@
 /**
- * The chaos run's only source of randomness: a seeded PRNG (mulberry32), so a seed names a run. The
+ * The chaos run's and the simulation's only source of randomness: a seeded PRNG (mulberry32), so a seed
+ * names a run. The
  * browser, the server and the network add their own timing, so a seed replays the same sequence of
  * decisions, not the same interleaving; a failure that depends on timing may need a few replays.
  */
@@ -24,6 +25,11 @@ export class Rng {
     return Math.floor(this.next() * n);
   }
 
+  /** Integer in [lo, hi]. */
+  range(lo: number, hi: number): number {
+    return lo + this.int(hi - lo + 1);
+  }
+
   chance(p: number): boolean {
     return this.next() < p;
   }
@@ -44,6 +50,11 @@ export class Rng {
       if (r < 0) return k;
     }
     return entries.filter(([, w]) => w > 0).at(-1)![0];
+  }
+
+  /** An independent stream derived from this one (so one consumer's draws do not shift another's). */
+  child(salt: number): Rng {
+    return new Rng((Math.imul(this.state ^ salt, 0x9e3779b1) + salt) >>> 0);
   }
 }
 

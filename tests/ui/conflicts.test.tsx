@@ -58,6 +58,26 @@ describe('conflicts view', () => {
     expect(client.resolve.mock.calls).toEqual([[DASH, 'w_n', { keep: 'mine', seenVersion: 4 }]]);
   });
 
+  it('a card keeps the theirs it opened with, says when it changed again, and shows the latest when asked', () => {
+    const client = noteConflict();
+    renderApp(client);
+    openConflicts();
+    const card = () => region('Conflict on Shift notes');
+    act(() => void (client.confirmedOf(DASH).value = [{ ...theirsNote, text: 'changed while reading', version: 4 } as typeof theirsNote]));
+    expect(card().getByRole('cell', { name: 'their text' })).toBeTruthy();
+    expect(card().getByText(/changed again there since you opened this/)).toBeTruthy();
+    // Keep mine now goes out on what the person is looking at: the newer change becomes a new conflict.
+    fireEvent.click(card().getByRole('button', { name: 'Keep mine' }));
+    fireEvent.click(card().getByRole('button', { name: 'Show the latest' }));
+    expect(card().getByRole('cell', { name: 'changed while reading' })).toBeTruthy();
+    expect(card().queryByText(/changed again there/)).toBeNull();
+    fireEvent.click(card().getByRole('button', { name: 'Keep mine' }));
+    expect(client.resolve.mock.calls.map((c) => c[2])).toEqual([
+      { keep: 'mine', seenVersion: 3 },
+      { keep: 'mine', seenVersion: 4 },
+    ]);
+  });
+
   it('Keep mine and Keep theirs resolve that widget with the matching resolution', () => {
     const client = noteConflict();
     renderApp(client);

@@ -1,0 +1,136 @@
+/**
+ * What each device's people did and what its service worker said, kept from the outside: the tab commands
+ * the sim posts, their replies, and the worker's `outbox` and `activity` broadcasts (every broadcast
+ * describes something committed, sw/engine.ts). The checks (invariants.ts) hold the server to it.
+ *
+ * Per mutation id: its body, whether a person made it (`person`) or the engine did (keep mine, restore,
+ * a policy or a merge), whether the worker answered `queued`, what version of its fields the person had
+ * seen when the edit began (`seen`), and how it left the outbox: under which cause (world.ts `cause`:
+ * `person:*` for a person's command, else an event such as a frame or an answer), and whether an entry of
+ * the same `order` took its place in the same broadcast (a coalesce, or a keep-mine re-issue).
+ */
+import type { ActivityEntry, Mutation, OutboxEntry, Reply, SwBroadcast } from '../../protocol/index.ts';
+import type { Device } from './device.ts';
+import type { World } from './world.ts';
+
+export interface MutInfo {
+  id: string;
+  device: string;
+  mutation: Mutation;
+  person: boolean;
+  queued: boolean;
+  /** Version of the widget the person had seen for this edit's fields; null: not an edit, or not known. */
+  seen: number | null;
+  order: number | null;
+  removedCause: string | null;
+  replacedBy: string | null;
+  everConflict: boolean;
+}
+
+interface Decision {
+  widgetId: string;
+  seen: number;
+}
+
+export class Ledger {
+  readonly muts = new Map<string, MutInfo>();
+  readonly activity: { device: string; entry: ActivityEntry }[] = [];
+  private readonly last = new Map<string, Map<string, OutboxEntry>>();
+  /** A person's resolve now running: new entries it makes inherit what the person saw. */
+  private decision = new Map<string, Decision>();
+
+  constructor(private readonly world: World) {}
+
+  /** A person posted a mutation; `seen` is the version the edit began from (for edits). */
+  submitted(device: string, mutation: Mutation, seen: number | null): void {
+    this.muts.set(mutation.id, {
+      id: mutation.id,
+      device,
+      mutation,
+      person: true,
+      queued: false,
+      seen,
+      order: null,
+      removedCause: null,
+      replacedBy: null,
+      everConflict: false,
+    });
+  }
+
+  replied(id: string, r: Reply): void {
+    const m = this.muts.get(id);
+    if (m && r.ok) m.queued = true;
+  }
+
+  /** A tab showed this entry parked in conflict (read from IndexedDB: the worker may not have broadcast it). */
+  sawParked(id: string): void {
+    const m = this.muts.get(id);
+    if (m) m.everConflict = true;
+  }
+
+  /** A person is about to resolve a conflict of `widgetId` having seen `seen`. */
+  deciding(device: string, d: Decision | null): void {
+    if (d) this.decision.set(device, d);
+    else this.decision.delete(device);
+  }
+
+  broadcast(device: Device, b: SwBroadcast): void {
+    if (b.type === 'activity') {
+      this.activity.push({ device: device.name, entry: b.entry });
+      this.world.log(`${device.name} activity ${b.entry.kind}: ${b.entry.message}`);
+      return;
+    }
+    if (b.type !== 'outbox') return;
+    const prev = this.last.get(device.name) ?? new Map<string, OutboxEntry>();
+    const next = new Map(b.entries.map((e) => [e.mutation.id as string, e]));
+    const byOrder = new Map(b.entries.map((e) => [e.order, e.mutation.id as string]));
+    const cause = this.world.cause;
+    for (const e of b.entries) {
+      const id = e.mutation.id as string;
+      let m = this.muts.get(id);
+      if (!m) {
+        const d = this.decision.get(device.name);
+        const fromDecision = cause.startsWith(`person:resolve ${device.name}`) && d && d.widgetId === e.mutation.args.widgetId;
+        m = {
+          id,
+          device: device.name,
+          mutation: e.mutation,
+          person: false,
+          queued: true,
+          seen: fromDecision ? d.seen : null,
+          order: e.order,
+          removedCause: null,
+          replacedBy: null,
+          everConflict: false,
+        };
+        this.muts.set(id, m);
+        this.world.log(`${device.name} engine made ${id} ${e.mutation.name} (${cause})`);
+      }
+      m.mutation = e.mutation;
+      m.order = e.order;
+      if (e.state === 'conflict') m.everConflict = true;
+    }
+    for (const [id, e] of prev) {
+      if (next.has(id)) continue;
+      const m = this.muts.get(id);
+      if (!m || m.removedCause !== null) continue;
+      m.removedCause = cause;
+      const fresh = (x: OutboxEntry) => !prev.has(x.mutation.id);
+      const sameWidget = (x: OutboxEntry) => fresh(x) && x.mutation.args.widgetId === e.mutation.args.widgetId;
+      const restore = (x: OutboxEntry) => fresh(x) && x.mutation.name === 'widget.create' && !this.muts.get(x.mutation.id)?.person;
+      // The entry that took its place: same order (a coalesce, keep mine), else a new one of the same widget
+      // in the same commit (a merge that folded several entries into one), else a restore (a widget.create
+      // the engine made, under a new widget id, replaying every entry of the deleted widget).
+      const heir = byOrder.get(e.order) ?? (b.entries.find(sameWidget) ?? b.entries.find(restore))?.mutation.id;
+      if (heir && heir !== id && !prev.has(heir)) {
+        m.replacedBy = heir;
+        const h = this.muts.get(heir);
+        // A coalesced edit keeps the earliest of what was seen (the person saw their own earlier value).
+        if (h && cause.startsWith('person:') && !cause.startsWith('person:resolve')) {
+          h.seen = h.seen === null ? m.seen : m.seen === null ? h.seen : Math.min(h.seen, m.seen);
+        }
+      }
+    }
+    this.last.set(device.name, next);
+  }
+}
