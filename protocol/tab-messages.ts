@@ -164,6 +164,8 @@ export const ActivityEntrySchema = v.object({
   kind: v.picklist(['rejected', 'auto-resolved', 'resolved', 'merged']),
   message: v.string(),
   code: v.optional(RejectCodeSchema),
+  /** The outbox mutations this entry settled (a merge or a policy may settle several conflicts at once). */
+  mutationIds: v.optional(v.array(MutationIdSchema)),
 });
 export type ActivityEntry = v.InferOutput<typeof ActivityEntrySchema>;
 

@@ -230,6 +230,7 @@ export function planSettle(batch: OutboxEntry[], results: MutationResult[], ctx:
             ...at,
             kind: 'merged',
             message: `Your edit of "${merged.title}" and one made elsewhere were merged automatically`,
+            mutationIds: merged.remove,
           });
           break;
         }
@@ -245,7 +246,12 @@ export function planSettle(batch: OutboxEntry[], results: MutationResult[], ctx:
         } else if (ctx.policy === 'remote-wins') {
           plan.remove.push(e.mutation.id);
           const what = r.server === null ? 'the widget was deleted elsewhere' : 'the other change was kept';
-          plan.activity.push({ ...at, kind: 'auto-resolved', message: `${describe(e, r.server)} was dropped: ${what} (remote wins)` });
+          plan.activity.push({
+            ...at,
+            kind: 'auto-resolved',
+            message: `${describe(e, r.server)} was dropped: ${what} (remote wins)`,
+            mutationIds: [e.mutation.id],
+          });
         } else {
           const resolved = ctx.resolveLocal(parked, r.server);
           for (const id of resolved.remove) handled.add(id);
@@ -255,6 +261,7 @@ export function planSettle(batch: OutboxEntry[], results: MutationResult[], ctx:
             ...at,
             kind: 'auto-resolved',
             message: `${describe(e, r.server)} conflicted and was ${r.server === null ? 'restored as a new widget' : 'sent again over the other change'} (local wins)`,
+            mutationIds: resolved.remove.includes(e.mutation.id) ? resolved.remove : [e.mutation.id, ...resolved.remove],
           });
         }
         break;

@@ -150,13 +150,16 @@ export function audit(args: { ledger: Ledger; databasePath: string; serverWidget
     return byPerson || byPolicy;
   };
 
-  // Conflicts the policy resolved, per device and widget (each shows one activity entry).
+  // Conflicts the policy resolved or a merge settled, told in the activity list: an entry that names the
+  // mutations it settled covers exactly those (one merge or policy answer can settle several conflicts of a
+  // widget at once); one that names none covers one conflict of its device and widget.
   const autoResolved = new Map<string, number>();
+  const settledByName = new Set<string>();
   for (const d of ledger.deviceNames()) {
     for (const a of ledger.activity(d)) {
       if (a.kind !== 'auto-resolved' && a.kind !== 'merged') continue;
-      const k = `${d} ${a.widgetId}`;
-      autoResolved.set(k, (autoResolved.get(k) ?? 0) + 1);
+      if (a.mutationIds) for (const id of a.mutationIds) settledByName.add(id);
+      else autoResolved.set(`${d} ${a.widgetId}`, (autoResolved.get(`${d} ${a.widgetId}`) ?? 0) + 1);
     }
   }
   const conflictsNotShown = new Map<string, string[]>();
@@ -227,7 +230,9 @@ export function audit(args: { ledger: Ledger; databasePath: string; serverWidget
         break;
     }
   }
-  for (const [k, ids] of conflictsNotShown) {
+  for (const [k, all] of conflictsNotShown) {
+    const ids = all.filter((id) => !settledByName.has(id));
+    stats.conflictsAuto += all.length - ids.length;
     const auto = autoResolved.get(k) ?? 0;
     stats.conflictsAuto += Math.min(auto, ids.length);
     if (ids.length > auto) {

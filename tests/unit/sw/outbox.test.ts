@@ -247,7 +247,14 @@ describe('settling a push', () => {
     expect(plan.remove).toEqual([a.mutation.id, later.mutation.id]);
     expect(plan.put).toEqual([fresh]);
     expect(plan.activity).toEqual([
-      { at: 5_000, dashboardId: 'd_1', widgetId: WA, kind: 'merged', message: 'Your edit of "Notes" and one made elsewhere were merged automatically' },
+      {
+        at: 5_000,
+        dashboardId: 'd_1',
+        widgetId: WA,
+        kind: 'merged',
+        message: 'Your edit of "Notes" and one made elsewhere were merged automatically',
+        mutationIds: [a.mutation.id, later.mutation.id],
+      },
     ]);
   });
 
@@ -255,7 +262,7 @@ describe('settling a push', () => {
     const a = entry(mk.set(WA, { title: 'Mine' }), { state: 'sending', base: counterWidget(WA, 2) });
     const plan = planSettle([a], [{ id: a.mutation.id, status: 'conflict', fields: ['title'], server: null }], { ...manual, policy: 'remote-wins' });
     expect(plan.remove).toEqual([a.mutation.id]);
-    expect(plan.activity[0]).toMatchObject({ kind: 'auto-resolved', message: expect.stringContaining('deleted elsewhere') });
+    expect(plan.activity[0]).toMatchObject({ kind: 'auto-resolved', message: expect.stringContaining('deleted elsewhere'), mutationIds: [a.mutation.id] });
   });
 
   it('an entry the answer does not mention goes back to queued, counted as sent so it never coalesces', () => {
