@@ -1,8 +1,8 @@
 /**
  * The write paths of the PostgreSQL store: a push batch and a metric ingest, inside a transaction the caller
- * opened (postgres.ts retries the whole transaction on the errors `isRetryable` names). The decision of what
- * a mutation does is the protocol's `applyMutation`, as in sqlite-apply.ts; what differs is how the batch
- * talks to the database: a fixed number of round trips per batch, not per mutation.
+ * opened (postgres.ts retries the whole transaction on the errors `isRetryable` names). What a mutation does
+ * is decided by decide.ts, as for SQLite; what differs is how the batch talks to the database: a fixed
+ * number of round trips per batch, not per mutation.
  *
  *   1. lock the batch's dashboards (`FOR UPDATE`, in id order so two batches never deadlock on them) and read
  *      their heads: seq is then assigned here, gap-free, while no other node can write those dashboards;
@@ -16,7 +16,6 @@
  */
 import {
   applyIngest,
-  applyMutation,
   parseMutation,
   type Change,
   type DashboardId,
@@ -27,17 +26,10 @@ import {
 } from '../../protocol/index.ts';
 import type { PoolClient } from 'pg';
 import type { BatchOutcome, PushContext } from './store.ts';
+import { decide, type BatchState, type CachedWidget } from './decide.ts';
 
 /** The NOTIFY channel every node LISTENs on; its payload is a `CommitHint` (postgres-listen.ts). */
 export const HINT_CHANNEL = 'fieldboard_changes';
-
-interface CachedWidget {
-  dashboardId: DashboardId;
-  widgetId: WidgetId;
-  record: WidgetRecord | null;
-  lastSeq: number;
-  dirty: boolean;
-}
 
 const key = (dashboardId: string, widgetId: string) => `${dashboardId}\u0000${widgetId}`;
 
@@ -77,61 +69,32 @@ export async function applyBatchPg(db: PoolClient, ctx: PushContext, raw: readon
     return result;
   };
 
-  const decide = async (m: Mutation): Promise<MutationResult> => {
-    const prior = seen.get(m.id);
-    if (prior) {
-      if (prior.userId === ctx.userId) return prior.result;
-      return { id: m.id, status: 'rejected', code: 'forbidden', message: 'mutation id belongs to another user' };
-    }
-    if (m.clientId !== ctx.clientId) {
-      return record(m, { id: m.id, status: 'rejected', code: 'invalid', message: 'clientId is not this connection\'s client' });
-    }
-    if (!members.has(m.dashboardId)) {
-      return record(m, { id: m.id, status: 'rejected', code: 'forbidden', message: `not a member of dashboard ${m.dashboardId}` });
-    }
-    const w = widgets.get(key(m.dashboardId, m.args.widgetId))!;
-    const outcome = applyMutation(w.record, m, { userId: ctx.userId, now: ctx.now, clientId: ctx.clientId });
-    switch (outcome.kind) {
-      case 'applied': {
-        const seq = heads.get(m.dashboardId)! + 1;
-        heads.set(m.dashboardId, seq);
-        const version = outcome.record.widget.version;
-        changes.push({
-          seq,
-          dashboardId: m.dashboardId,
-          widgetId: m.args.widgetId,
-          version,
-          widget: outcome.widget,
-          mutationId: m.id,
-          clientId: ctx.clientId,
-          userId: ctx.userId,
-          at: ctx.now,
-        });
-        w.record = outcome.record;
-        w.lastSeq = seq;
-        w.dirty = true;
-        return record(m, { id: m.id, status: 'applied', seq, version });
-      }
-      case 'unchanged': {
-        // Deleting a deleted widget or removing a removed item: answer with the change that did it, which
-        // may be earlier in this very batch (not inserted yet).
-        const mine = changes.find(
-          (c) => c.dashboardId === m.dashboardId && c.widgetId === m.args.widgetId && c.version === outcome.version,
-        );
-        const seq = mine?.seq ?? (await seqOfVersion(db, m.dashboardId, m.args.widgetId, outcome.version));
-        return record(m, { id: m.id, status: 'applied', seq, version: outcome.version });
-      }
-      case 'conflict':
-        return record(m, { id: m.id, status: 'conflict', fields: outcome.fields, server: outcome.server });
-      case 'rejected':
-        return record(m, { id: m.id, status: 'rejected', code: outcome.code, message: outcome.message });
-    }
+  const state: BatchState = {
+    seen: (id) => seen.get(id),
+    isMember: (dashboardId) => members.has(dashboardId),
+    widget: (dashboardId, widgetId) => widgets.get(key(dashboardId, widgetId))!,
+    nextSeq: (dashboardId) => {
+      const seq = heads.get(dashboardId)! + 1;
+      heads.set(dashboardId, seq);
+      return seq;
+    },
+    addChange: (change) => void changes.push(change),
+    record,
+  };
+  const decideOne = async (m: Mutation): Promise<MutationResult> => {
+    const d = decide(m, ctx, state);
+    if ('result' in d) return d.result;
+    // Deleting a deleted widget or removing a removed item: answer with the change that did it, which may
+    // be earlier in this very batch (not inserted yet).
+    const mine = changes.find((c) => c.dashboardId === m.dashboardId && c.widgetId === m.args.widgetId && c.version === d.unchanged);
+    const seq = mine?.seq ?? (await seqOfVersion(db, m.dashboardId, m.args.widgetId, d.unchanged));
+    return record(m, { id: m.id, status: 'applied', seq, version: d.unchanged });
   };
 
   const results: MutationResult[] = [];
   for (const p of parsed) {
     // A mutation too broken to parse is not recorded: its id (if any) was never accepted as one.
-    results.push(p.ok ? await decide(p.mutation) : p.result);
+    results.push(p.ok ? await decideOne(p.mutation) : p.result);
   }
 
   if (fresh.length > 0) {

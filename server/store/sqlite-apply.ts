@@ -1,7 +1,8 @@
 /**
  * The write paths of the SQLite store: a push batch and a metric ingest. Both run inside a transaction the
- * caller opened; they only decide and write. The decision of what a mutation does is the protocol's
- * `applyMutation`: this file adds idempotency, ownership, membership and the change log around it.
+ * caller opened; they only read and write. What a mutation does is decided by decide.ts (idempotency,
+ * ownership, membership, then the protocol's `applyMutation`), the same for every backend; this file reads
+ * what it needs from SQLite and writes the records, changes and widgets.
  *
  * What must stay true:
  * - Every result for a mutation with a valid id that got past the ownership check is recorded before the
@@ -12,7 +13,6 @@
  */
 import {
   applyIngest,
-  applyMutation,
   parseMutation,
   type Change,
   type DashboardId,
@@ -22,15 +22,8 @@ import {
   type WidgetRecord,
 } from '../../protocol/index.ts';
 import type { BatchOutcome, PushContext } from './store.ts';
+import { decide, type BatchState, type CachedWidget } from './decide.ts';
 import type { Statements } from './sqlite-statements.ts';
-
-interface CachedWidget {
-  dashboardId: DashboardId;
-  widgetId: WidgetId;
-  record: WidgetRecord | null;
-  lastSeq: number;
-  dirty: boolean;
-}
 
 /** The whole batch; call inside one write transaction. */
 export function applyBatchInTx(st: Statements, ctx: PushContext, raw: readonly unknown[]): BatchOutcome {
@@ -70,60 +63,33 @@ export function applyBatchInTx(st: Statements, ctx: PushContext, raw: readonly u
     return cached;
   };
 
-  const decide = (m: Mutation): MutationResult => {
-    const seen = st.mutation.get(m.id);
-    if (seen) {
-      // A replay answers exactly what the first attempt answered; an id is owned by its first sender.
-      if (seen.user_id === ctx.userId) return JSON.parse(seen.result) as MutationResult;
-      return { id: m.id, status: 'rejected', code: 'forbidden', message: 'mutation id belongs to another user' };
-    }
-    if (m.clientId !== ctx.clientId) {
-      return record(m, { id: m.id, status: 'rejected', code: 'invalid', message: 'clientId is not this connection\'s client' });
-    }
-    if (!isMember(m.dashboardId)) {
-      return record(m, { id: m.id, status: 'rejected', code: 'forbidden', message: `not a member of dashboard ${m.dashboardId}` });
-    }
-    const w = widgetOf(m.dashboardId, m.args.widgetId);
-    const outcome = applyMutation(w.record, m, { userId: ctx.userId, now: ctx.now, clientId: ctx.clientId });
-    switch (outcome.kind) {
-      case 'applied': {
-        const seq = st.bumpHead.get(m.dashboardId)!.head_seq;
-        const version = outcome.record.widget.version;
-        const change: Change = {
-          seq,
-          dashboardId: m.dashboardId,
-          widgetId: m.args.widgetId,
-          version,
-          widget: outcome.widget,
-          mutationId: m.id,
-          clientId: ctx.clientId,
-          userId: ctx.userId,
-          at: ctx.now,
-        };
-        insertChange(st, change);
-        changes.push(change);
-        w.record = outcome.record;
-        w.lastSeq = seq;
-        w.dirty = true;
-        return record(m, { id: m.id, status: 'applied', seq, version });
-      }
-      case 'unchanged': {
-        // Deleting a deleted widget or removing a removed item: answer with the change that did it.
-        const made = st.seqOfVersion.get(m.dashboardId, m.args.widgetId, outcome.version);
-        if (!made) throw new Error(`no change for ${m.args.widgetId} version ${outcome.version}`);
-        return record(m, { id: m.id, status: 'applied', seq: made.seq, version: outcome.version });
-      }
-      case 'conflict':
-        return record(m, { id: m.id, status: 'conflict', fields: outcome.fields, server: outcome.server });
-      case 'rejected':
-        return record(m, { id: m.id, status: 'rejected', code: outcome.code, message: outcome.message });
-    }
+  const state: BatchState = {
+    seen: (id) => {
+      const row = st.mutation.get(id);
+      return row ? { userId: row.user_id, result: JSON.parse(row.result) as MutationResult } : undefined;
+    },
+    isMember,
+    widget: widgetOf,
+    nextSeq: (dashboardId) => st.bumpHead.get(dashboardId)!.head_seq,
+    addChange: (change) => {
+      insertChange(st, change);
+      changes.push(change);
+    },
+    record,
+  };
+  const decideOne = (m: Mutation): MutationResult => {
+    const d = decide(m, ctx, state);
+    if ('result' in d) return d.result;
+    // Deleting a deleted widget or removing a removed item: answer with the change that did it.
+    const made = st.seqOfVersion.get(m.dashboardId, m.args.widgetId, d.unchanged);
+    if (!made) throw new Error(`no change for ${m.args.widgetId} version ${d.unchanged}`);
+    return record(m, { id: m.id, status: 'applied', seq: made.seq, version: d.unchanged });
   };
 
   for (const input of raw) {
     const parsed = parseMutation(input);
     // A mutation too broken to parse is not recorded: its id (if any) was never accepted as one.
-    results.push(parsed.ok ? decide(parsed.mutation) : parsed.result);
+    results.push(parsed.ok ? decideOne(parsed.mutation) : parsed.result);
   }
   for (const w of widgets.values()) {
     if (w.dirty && w.record) putWidget(st, w.dashboardId, w.widgetId, w.record, w.lastSeq);

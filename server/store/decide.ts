@@ -1,0 +1,87 @@
+/**
+ * How one mutation of a batch is decided, the same in every backend (docs/server.md, "Push"): a replay
+ * answers the first result (an id belongs to its first sender), then the connection's client id, then
+ * membership, then the shared mutators (`applyMutation`: tombstones, per-field conflicts, limits). The
+ * backend supplies what it has read for the batch and how it records; an applied change is given the
+ * dashboard's next seq here, so no backend can number changes differently.
+ */
+import {
+  applyMutation,
+  type Change,
+  type DashboardId,
+  type Mutation,
+  type MutationResult,
+  type WidgetId,
+  type WidgetRecord,
+} from '../../protocol/index.ts';
+import type { PushContext } from './store.ts';
+
+/** A widget as the batch holds it: read once, changed in memory, written once at the end. */
+export interface CachedWidget {
+  dashboardId: DashboardId;
+  widgetId: WidgetId;
+  record: WidgetRecord | null;
+  lastSeq: number;
+  dirty: boolean;
+}
+
+export interface BatchState {
+  /** The recorded result of a mutation id and who sent it (an earlier batch's or this one's), if any. */
+  seen(id: Mutation['id']): { userId: string; result: MutationResult } | undefined;
+  isMember(dashboardId: DashboardId): boolean;
+  widget(dashboardId: DashboardId, widgetId: WidgetId): CachedWidget;
+  /** Bumps the dashboard's head and answers the new seq. */
+  nextSeq(dashboardId: DashboardId): number;
+  addChange(change: Change): void;
+  /** Records the result as this id's answer (the idempotency record) and returns it. */
+  record(m: Mutation, result: MutationResult): MutationResult;
+}
+
+/**
+ * The answer, or `unchanged`: applied with no change of its own (deleting a deleted widget, removing a
+ * removed item), to be answered with the seq of the change that made `version`, which the backend looks up.
+ */
+export type Decision = { result: MutationResult } | { unchanged: number };
+
+export function decide(m: Mutation, ctx: PushContext, s: BatchState): Decision {
+  const prior = s.seen(m.id);
+  if (prior) {
+    if (prior.userId === ctx.userId) return { result: prior.result };
+    return { result: { id: m.id, status: 'rejected', code: 'forbidden', message: 'mutation id belongs to another user' } };
+  }
+  if (m.clientId !== ctx.clientId) {
+    return { result: s.record(m, { id: m.id, status: 'rejected', code: 'invalid', message: 'clientId is not this connection\'s client' }) };
+  }
+  if (!s.isMember(m.dashboardId)) {
+    return { result: s.record(m, { id: m.id, status: 'rejected', code: 'forbidden', message: `not a member of dashboard ${m.dashboardId}` }) };
+  }
+  const w = s.widget(m.dashboardId, m.args.widgetId);
+  const outcome = applyMutation(w.record, m, { userId: ctx.userId, now: ctx.now, clientId: ctx.clientId });
+  switch (outcome.kind) {
+    case 'applied': {
+      const seq = s.nextSeq(m.dashboardId);
+      const version = outcome.record.widget.version;
+      s.addChange({
+        seq,
+        dashboardId: m.dashboardId,
+        widgetId: m.args.widgetId,
+        version,
+        widget: outcome.widget,
+        mutationId: m.id,
+        clientId: ctx.clientId,
+        userId: ctx.userId,
+        at: ctx.now,
+      });
+      w.record = outcome.record;
+      w.lastSeq = seq;
+      w.dirty = true;
+      return { result: s.record(m, { id: m.id, status: 'applied', seq, version }) };
+    }
+    case 'unchanged':
+      return { unchanged: outcome.version };
+    case 'conflict':
+      return { result: s.record(m, { id: m.id, status: 'conflict', fields: outcome.fields, server: outcome.server }) };
+    case 'rejected':
+      return { result: s.record(m, { id: m.id, status: 'rejected', code: outcome.code, message: outcome.message }) };
+  }
+}
