@@ -218,7 +218,10 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       await page.getByRole('radio', { name: policy }).check({ timeout: ACTION_MS });
       report.resolutions[`policy ${policy}`] = (report.resolutions[`policy ${policy}`] ?? 0) + 1;
     }
-    const card = cards.first();
+    // The card by its own name, not by place: a conflict that parks while this one is edited can come first
+    // (long run seed 133509776: Edit on one card, then Save looked for on another).
+    const name = (await cards.first().getAttribute('aria-label', { timeout: ACTION_MS })) ?? skip('a conflict card without a name');
+    const card = page.getByRole('region', { name, exact: true }).first();
     const restore = card.getByRole('button', { name: 'Restore with my changes' });
     let choice: string;
     if (await restore.isVisible()) {
