@@ -31,6 +31,7 @@ interface ChangeRow {
   widget: string | null;
   mutation_id: string | null;
   client_id: string | null;
+  at: number;
 }
 
 export interface AuditStats {
@@ -43,6 +44,8 @@ export interface AuditStats {
   rejected: Record<string, number>;
   coalesced: number;
   droppedByResolution: number;
+  /** Changes from mutations a worker made while its device had no page open (seen by no page). */
+  madeWithNoPage: number;
   refusedByTheSw: number;
   unansweredNeverQueued: number;
   queuedReplyUnseen: number;
@@ -81,6 +84,7 @@ export function audit(args: { ledger: Ledger; databasePath: string; serverWidget
     rejected: {},
     coalesced: 0,
     droppedByResolution: 0,
+    madeWithNoPage: 0,
     refusedByTheSw: 0,
     unansweredNeverQueued: 0,
     queuedReplyUnseen: 0,
@@ -96,7 +100,7 @@ export function audit(args: { ledger: Ledger; databasePath: string; serverWidget
   let changes: ChangeRow[];
   let results: Map<string, MutationResult>;
   try {
-    changes = db.prepare('SELECT dashboard_id, seq, widget_id, version, widget, mutation_id, client_id FROM changes ORDER BY dashboard_id, seq').all() as ChangeRow[];
+    changes = db.prepare('SELECT dashboard_id, seq, widget_id, version, widget, mutation_id, client_id, at FROM changes ORDER BY dashboard_id, seq').all() as ChangeRow[];
     results = new Map(
       (db.prepare('SELECT id, result FROM mutations').all() as { id: string; result: string }[]).map((r) => [r.id, JSON.parse(r.result) as MutationResult]),
     );
@@ -114,7 +118,10 @@ export function audit(args: { ledger: Ledger; databasePath: string; serverWidget
     if (changeOf.has(c.mutation_id)) fail(`mutation ${c.mutation_id} is in the change log twice (seq ${changeOf.get(c.mutation_id)!.seq} and ${c.seq})`);
     changeOf.set(c.mutation_id, c);
     if (c.client_id !== SEED_CLIENT && !ledger.mutations.has(c.mutation_id)) {
-      fail(`change seq ${c.seq} comes from mutation ${c.mutation_id} (client ${c.client_id}) that no device queued`);
+      // Made by a worker alone (a merge or a policy's re-issue while every tab of its device was closed):
+      // no page could see it queued; it is still held to exactly once above.
+      if (c.client_id !== null && ledger.hadNoPageAt(c.client_id, c.at)) stats.madeWithNoPage++;
+      else fail(`change seq ${c.seq} comes from mutation ${c.mutation_id} (client ${c.client_id}) that no device queued`);
     }
   }
 

@@ -474,8 +474,12 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       }
       case 'reload': {
         const t = rng.pick(allTabs());
+        const d = deviceOf(t);
+        const alone = d.tabs.length === 1; // its device has no other page while it reloads
+        if (alone) ledger.noPages(d.name);
         await t.page.reload();
         await waitForApp(t.page);
+        if (alone) ledger.pagesBack(d.name);
         return `${t.name} reloaded`;
       }
       case 'sync-no-tab': {
@@ -484,6 +488,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
         const d = rng.pick(devices);
         const names = d.tabs.map((t) => t.name);
         const blank = await d.context.newPage();
+        ledger.noPages(d.name);
         for (const t of d.tabs) await t.page.close();
         d.tabs = [];
         if (rng.chance(0.5)) await stopServiceWorker(blank);
@@ -494,6 +499,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
         await waitForApp(blank);
         d.tabs.push({ name: names[0], page: blank });
         for (const n of names.slice(1)) d.tabs.push(await openTab(d, n, false));
+        ledger.pagesBack(d.name);
         return `${d.name} tabs closed, ${d.backgroundSync ? 'sync fired' : 'no sync (none in this browser)'} with no tab, reopened`;
       }
     }
@@ -668,7 +674,7 @@ export function summarize(r: ChaosReport): string {
     `  faults (${sum(Object.values(r.faultsByKind))}): ${Object.entries(r.faultsByKind).map(([k, v]) => `${k} ${v}`).join(', ')}`,
     `  converge: min ${sorted[0] ?? 0} ms, median ${median} ms, max ${sorted.at(-1) ?? 0} ms`,
     a
-      ? `  server: ${a.changes} changes; ${a.known} mutations queued by service workers (${a.swMade} made by the SW), ${a.applied} applied (${a.unchangedApplied} with no change of their own), ${a.conflicts} conflicts (${a.conflictsShown} shown in a conflicts view, ${a.conflictsAuto} resolved by policy), ${a.coalesced} coalesced, ${a.droppedByResolution} replaced by a resolution or merge before being sent, rejected ${JSON.stringify(a.rejected)}; ${a.counters} counters replayed; ${a.serverErrors} error / ${a.serverWarnings} warning log lines`
+      ? `  server: ${a.changes} changes; ${a.known} mutations queued by service workers (${a.swMade} made by the SW), ${a.applied} applied (${a.unchangedApplied} with no change of their own), ${a.conflicts} conflicts (${a.conflictsShown} shown in a conflicts view, ${a.conflictsAuto} resolved by policy), ${a.coalesced} coalesced, ${a.droppedByResolution} replaced by a resolution or merge before being sent, ${a.madeWithNoPage} made by a worker with no page open, rejected ${JSON.stringify(a.rejected)}; ${a.counters} counters replayed; ${a.serverErrors} error / ${a.serverWarnings} warning log lines`
       : '  server: not audited',
     a
       ? `  pages: ${a.refusedByTheSw} edits refused by the SW, ${a.unansweredNeverQueued} never answered nor queued, ${a.queuedReplyUnseen} queued while their tab went away before the answer; ${r.alerts.length} alerts, ${r.pageErrors.length} page errors`

@@ -172,6 +172,30 @@ export class Ledger {
     });
   }
 
+  /** Per device, the times it had no app page open (every tab closed, the worker on its own). */
+  private readonly pageless = new Map<string, { from: number; to: number }[]>();
+
+  /** Every tab of `device` closes now; `pagesBack` ends the window. Times are Date.now(), like the server's. */
+  noPages(device: string): void {
+    this.pageless.set(device, [...(this.pageless.get(device) ?? []), { from: Date.now(), to: Infinity }]);
+  }
+
+  pagesBack(device: string): void {
+    const last = this.pageless.get(device)?.at(-1);
+    if (last && last.to === Infinity) last.to = Date.now();
+  }
+
+  /**
+   * Did the device whose worker has `clientId` have no page open at `at` (give or take `slackMs`, for the
+   * reopened page's first reads)? A worker alone can make mutations no page ever sees: a merge or a policy's
+   * re-issue during a Background Sync drain, sent and settled before any tab opens.
+   */
+  hadNoPageAt(clientId: string, at: number, slackMs = 5_000): boolean {
+    const device = [...this.mutations.values()].find((f) => f.mutation.clientId === clientId)?.device;
+    if (!device) return false;
+    return (this.pageless.get(device) ?? []).some((w) => at >= w.from && at <= w.to + slackMs);
+  }
+
   /** The page's current document is gone (reloaded, navigated or closed). */
   documentGone(page: object): void {
     this.unloaded.set(page, (this.unloaded.get(page) ?? 0) + 1);
