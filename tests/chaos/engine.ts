@@ -117,6 +117,12 @@ async function within<T>(ms: number, what: string, work: Promise<T>): Promise<T>
   }
 }
 
+/** `work` bounded by the step limit: every await of the run goes through this or `within`. */
+const step = <T>(what: string, work: Promise<T>): Promise<T> => within(STEP_LIMIT_MS, what, work);
+const rethrowHung = (e: unknown): void => {
+  if (e instanceof Hung) throw e;
+};
+
 const WORDS = ['pump', 'valve', 'flow', 'check', 'north', 'south', 'filter', 'tank', 'leak', 'ok', 'noisy', 'shift', 'spare', 'seal'];
 
 export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
@@ -528,8 +534,9 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
 
   async function settle(round: number): Promise<void> {
     const t0 = Date.now();
-    for (const d of devices) if (d.offline) await setNetwork(d, true);
-    for (const t of allTabs()) await tidy(t);
+    const at = `(settling round ${round})`;
+    for (const d of devices) if (d.offline) await step(`${d.name} going online ${at}`, setNetwork(d, true));
+    for (const t of allTabs()) await step(`tidying ${t.name} ${at}`, tidy(t));
     const deadline = t0 + settleTimeoutMs;
     let last = '';
     let resolvesThisSettle = 0;
@@ -538,23 +545,27 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       // Conflicts wait for a person: resolve them through the conflicts view, one device at a time.
       let resolving = false;
       for (const d of devices) {
-        const s = await syncState(d.tabs[0].page);
+        const s = await step(`reading ${d.tabs[0].name}'s sync state ${at}`, syncState(d.tabs[0].page));
         if (s.conflicts > 0) {
           resolving = true;
           if (resolvesThisSettle++ > 200) throw new Error(`round ${round}: conflicts keep coming back`);
-          await resolveConflict(d.tabs[0], true);
+          await step(`resolving a conflict on ${d.tabs[0].name} ${at}`, resolveConflict(d.tabs[0], true));
         }
       }
       if (resolving) continue;
-      const states = await Promise.all(allTabs().map(async (t) => ({ t, s: await syncState(t.page) })));
+      const states = await Promise.all(
+        allTabs().map(async (t) => ({ t, s: await step(`reading ${t.name}'s sync state ${at}`, syncState(t.page)) })),
+      );
       const busy = states.filter(({ s }) => !s.status.startsWith('Online') || s.pending > 0 || s.conflicts > 0 || s.marks > 0);
       if (busy.length) {
         last = busy.map(({ t, s }) => `${t.name} ${JSON.stringify(s)}`).join('; ');
         await sleep(250);
         continue;
       }
-      const want = expectedView(await serverState(api, dashboard.id));
-      const views = await Promise.all(allTabs().map(async (t) => ({ t, v: await renderedView(t.page) })));
+      const want = expectedView(await step(`reading the server's state ${at}`, serverState(api, dashboard.id)));
+      const views = await Promise.all(
+        allTabs().map(async (t) => ({ t, v: await step(`reading what ${t.name} renders ${at}`, renderedView(t.page)) })),
+      );
       const differ = views.filter(({ v }) => JSON.stringify(v) !== JSON.stringify(want));
       if (differ.length) {
         last = `views differ from the server: ${differ.map(({ t, v }) => `${t.name} ${diff(v, want)}`).join('; ')}`;
@@ -564,16 +575,17 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       break;
     }
     report.convergeMs.push(Date.now() - t0);
-    for (const t of allTabs()) await dismissAlerts(t);
+    for (const t of allTabs()) await step(`dismissing alerts on ${t.name} ${at}`, dismissAlerts(t));
   }
 
   async function checkRound(round: number): Promise<void> {
     // Still equal a moment later: nothing was in flight that would move a replica again.
     await sleep(500);
-    const widgets = await serverState(api, dashboard.id);
+    const at = `(checking round ${round})`;
+    const widgets = await step(`reading the server's state ${at}`, serverState(api, dashboard.id));
     const want = expectedView(widgets);
     for (const t of allTabs()) {
-      const v = await renderedView(t.page);
+      const v = await step(`reading what ${t.name} renders ${at}`, renderedView(t.page));
       if (JSON.stringify(v) !== JSON.stringify(want)) report.failures.push(`round ${round}: ${t.name} renders ${diff(v, want)}`);
     }
     const result = audit({ ledger, databasePath: server.databasePath, serverWidgets: widgets, serverLogs: server.logs() });
@@ -582,22 +594,25 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     // The newest conflict the policy resolved on each device is in that device's activity list.
     for (const d of devices) {
       const auto = ledger.activity(d.name).filter((a) => a.kind === 'auto-resolved').at(-1);
-      if (!auto) continue;
+      if (auto) await step(`looking for "${auto.message}" in ${d.name}'s activity ${at}`, lookInActivity(d, auto.message));
+    }
+    if (report.pageErrors.length) report.failures.push(`round ${round}: page errors: ${report.pageErrors.join(' | ')}`);
+
+    async function lookInActivity(d: Device, message: string): Promise<void> {
       const page = d.tabs[0].page;
       await page.getByRole('button', { name: 'Activity' }).click({ timeout: ACTION_MS });
       const list = page.getByRole('list', { name: 'Recent activity' });
       await expect(list).toBeVisible();
       const found = await list
-        .getByText(auto.message)
+        .getByText(message)
         .first()
         .waitFor({ timeout: 5_000 })
         .then(() => true)
         .catch(() => false);
       const full = (await list.getByRole('listitem').count()) >= 50;
-      if (!found && !full) report.failures.push(`round ${round}: ${d.name}'s activity list lacks "${auto.message}"`);
+      if (!found && !full) report.failures.push(`round ${round}: ${d.name}'s activity list lacks "${message}"`);
       await toBoard(page);
     }
-    if (report.pageErrors.length) report.failures.push(`round ${round}: page errors: ${report.pageErrors.join(' | ')}`);
   }
 
   // ---- The run ----------------------------------------------------------------------------------------------
@@ -621,7 +636,10 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
         }
         const tab = rng.pick(allTabs());
         let kind = rng.weighted(OPS);
-        if (kind === 'conflict.resolve' && (await syncState(tab.page)).conflicts === 0) kind = 'counter.increment';
+        if (kind === 'conflict.resolve') {
+          const s = await step(`reading ${tab.name}'s sync state (operation ${done + 1})`, syncState(tab.page));
+          if (s.conflicts === 0) kind = 'counter.increment';
+        }
         try {
           await within(STEP_LIMIT_MS, `${kind} on ${tab.name} (operation ${done + 1})`, op(kind, tab));
           bump(report.opsByKind, kind, true);
@@ -630,7 +648,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
           const msg = e instanceof Error ? e.message.split('\n')[0] : String(e);
           bump(report.opsByKind, kind, false);
           if (report.skipReasons.length < 30) report.skipReasons.push(`${kind} on ${tab.name}: ${msg}`);
-          if (!(e instanceof Skip)) await tidy(tab).catch(() => {});
+          if (!(e instanceof Skip)) await step(`tidying ${tab.name} after ${kind} (operation ${done + 1})`, tidy(tab)).catch(rethrowHung);
         }
         report.ops++;
         if (rng.chance(0.3)) await sleep(rng.int(150));
