@@ -17,22 +17,11 @@
  *   conflicts view while it was parked, or the conflict policy resolved it and said so in the activity list.
  * - The server logged nothing at error level (pino level >= 50).
  */
-import Database from 'better-sqlite3';
 import type { Mutation, MutationResult, Widget } from '../../protocol/index.ts';
+import type { AuditRows, ChangeRow } from './audit-rows.ts';
 import type { Ledger, MutationFacts } from './ledger.ts';
 
 const SEED_CLIENT = 'c_server';
-
-interface ChangeRow {
-  dashboard_id: string;
-  seq: number;
-  widget_id: string;
-  version: number;
-  widget: string | null;
-  mutation_id: string | null;
-  client_id: string | null;
-  at: number;
-}
 
 export interface AuditStats {
   known: number;
@@ -68,7 +57,7 @@ function slotKey(m: Mutation): string | null {
   return null;
 }
 
-export function audit(args: { ledger: Ledger; databasePath: string; serverWidgets: Widget[]; serverLogs: string }): AuditResult {
+export function audit(args: { ledger: Ledger; rows: AuditRows; serverWidgets: Widget[]; serverLogs: string }): AuditResult {
   const { ledger } = args;
   const failures: string[] = [];
   const fail = (s: string) => {
@@ -96,17 +85,7 @@ export function audit(args: { ledger: Ledger; databasePath: string; serverWidget
   };
   for (const a of ledger.anomalies) fail(`ledger: ${a}`);
 
-  const db = new Database(args.databasePath, { readonly: true, fileMustExist: true });
-  let changes: ChangeRow[];
-  let results: Map<string, MutationResult>;
-  try {
-    changes = db.prepare('SELECT dashboard_id, seq, widget_id, version, widget, mutation_id, client_id, at FROM changes ORDER BY dashboard_id, seq').all() as ChangeRow[];
-    results = new Map(
-      (db.prepare('SELECT id, result FROM mutations').all() as { id: string; result: string }[]).map((r) => [r.id, JSON.parse(r.result) as MutationResult]),
-    );
-  } finally {
-    db.close();
-  }
+  const { changes, results } = args.rows;
   stats.changes = changes.length;
 
   // The change log: ids unique, each one known.
@@ -284,7 +263,9 @@ export function audit(args: { ledger: Ledger; databasePath: string; serverWidget
     }
   }
 
-  // Nothing logged at error level.
+  // Nothing logged at error level. Every server logs at least that it listens: logs with no record read
+  // mean the audit cannot see errors (a prefix or a format change), which must fail, not pass.
+  let records = 0;
   for (const line of args.serverLogs.split('\n')) {
     if (!line.startsWith('{')) continue;
     let rec: { level?: number; msg?: string };
@@ -293,10 +274,12 @@ export function audit(args: { ledger: Ledger; databasePath: string; serverWidget
     } catch {
       continue;
     }
+    records++;
     if ((rec.level ?? 0) >= 50) {
       stats.serverErrors++;
       fail(`server logged an error: ${line.slice(0, 500)}`);
     } else if ((rec.level ?? 0) >= 40) stats.serverWarnings++;
   }
+  if (records === 0) fail('the server logs hold no JSON log record: the audit cannot see logged errors');
   return { failures, stats };
 }

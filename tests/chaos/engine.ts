@@ -18,6 +18,7 @@ import type { Browser, Page } from '@playwright/test';
 import { expect } from '@playwright/test';
 import { apiDashboards, apiLogin, fireSync, goOffline, goOnline, serverState, signIn, stopServiceWorker, withoutBackgroundSync, type ApiSession, type KitServer } from '../kit/index.ts';
 import { audit, type AuditStats } from './audit.ts';
+import { loadAuditRows } from './audit-rows.ts';
 import { Ledger, type SeenEntry } from './ledger.ts';
 import { Rng } from './prng.ts';
 import { ACTION_MS, articles, expectedView, renderedView, syncState, toBoard, waitForApp, type Device, type RenderedWidget, type Tab } from './ui.ts';
@@ -457,6 +458,9 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     d.offline = !online;
   }
 
+  /** What a restart stopped: the server, or one node of a cluster (the others keep serving). */
+  const restarted = () => ('lastRestarted' in server ? `node ${String(server.lastRestarted)}` : 'server');
+
   async function fault(kind: FaultKind): Promise<string> {
     switch (kind) {
       case 'offline': {
@@ -469,10 +473,10 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
         return 'server drops every socket';
       case 'restart-kill':
         await server.restart('kill');
-        return 'server SIGKILL + start';
+        return `${restarted()} SIGKILL + start`;
       case 'restart-graceful':
         await server.restart('graceful');
-        return 'server SIGTERM + start';
+        return `${restarted()} SIGTERM + start`;
       case 'stop-sw': {
         const d = rng.pick(devices);
         await stopServiceWorker(d.tabs[0].page);
@@ -588,7 +592,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       const v = await step(`reading what ${t.name} renders ${at}`, renderedView(t.page));
       if (JSON.stringify(v) !== JSON.stringify(want)) report.failures.push(`round ${round}: ${t.name} renders ${diff(v, want)}`);
     }
-    const result = audit({ ledger, databasePath: server.databasePath, serverWidgets: widgets, serverLogs: server.logs() });
+    const rows = await step(`reading the server's database ${at}`, loadAuditRows(server.databaseUrl));
+    const result = audit({ ledger, rows, serverWidgets: widgets, serverLogs: server.logs() });
     report.audit = result.stats;
     for (const f of result.failures) report.failures.push(`round ${round}: ${f}`);
     // The newest conflict the policy resolved on each device is in that device's activity list.

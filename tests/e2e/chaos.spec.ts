@@ -1,23 +1,26 @@
 /**
- * The chaos convergence test (issue 5; engine in tests/chaos/). `npm test` runs a short, bounded round
- * with a fixed seed; `npm run test:chaos -- --ops 5000 [--seed N]` runs the long one through
- * tests/chaos/run.ts, which sets the environment read here:
+ * The chaos convergence test (issue 5; engine in tests/chaos/), against one server on SQLite and against a
+ * cluster (nodes on PostgreSQL behind nginx, tests/kit/cluster.ts). `npm test` runs a short, bounded round
+ * of each with a fixed seed; `npm run test:chaos -- --ops 5000 [--seed N] [--cluster N]` runs a long one
+ * through tests/chaos/run.ts, which sets the environment read here:
  *
  *   CHAOS_SEED        seed of the PRNG (default: fixed for the short run)
- *   CHAOS_OPS         operations (default 120)
+ *   CHAOS_OPS         operations (default 120; 80 on the cluster)
+ *   CHAOS_NODES       nodes of the cluster (default 2)
  *   CHAOS_ROUND_OPS   operations between two settle-and-audit points (default: half the run, at most 250)
- *   CHAOS_FAULT_RATE  probability that a fault precedes an operation (default 0.12)
+ *   CHAOS_FAULT_RATE  probability that a fault precedes an operation (default 0.12; 0.2 on the cluster)
  *   CHAOS_TIMEOUT_MS  the test's time limit (default 115 s: the short run stays under two minutes)
  *   CHAOS_REPORT      a file to write the report to (JSON)
  */
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { test, expect } from '@playwright/test';
+import { test, expect, type Browser, type TestInfo } from '@playwright/test';
 import Database from 'better-sqlite3';
 import { newMutationId, type ClientId, type DashboardId, type Mutation, type MutationInput } from '../../protocol/index.ts';
-import { apiDashboards, apiLogin, serverState, signIn, startKitServer, waitForSynced } from '../kit/index.ts';
+import { apiDashboards, apiLogin, serverState, signIn, startKitCluster, startKitServer, waitForSynced, type KitServer } from '../kit/index.ts';
 import { audit } from '../chaos/audit.ts';
+import { loadAuditRows } from '../chaos/audit-rows.ts';
 import { INGEST_TOKEN, runChaos, summarize } from '../chaos/engine.ts';
 import { Ledger } from '../chaos/ledger.ts';
 import { seedFrom } from '../chaos/prng.ts';
@@ -27,18 +30,28 @@ const seed = seedFrom(process.env.CHAOS_SEED, () => SHORT_RUN_SEED);
 const ops = Number(process.env.CHAOS_OPS ?? 120);
 const roundOps = Number(process.env.CHAOS_ROUND_OPS ?? Math.min(250, Math.ceil(ops / 2)));
 const faultRate = Number(process.env.CHAOS_FAULT_RATE ?? 0.12);
+// The cluster run: devices behind nginx over several nodes on PostgreSQL, restarts hitting one node at a time.
+const nodes = Number(process.env.CHAOS_NODES ?? 2);
+const clusterOps = Number(process.env.CHAOS_OPS ?? 80);
+const clusterRoundOps = Number(process.env.CHAOS_ROUND_OPS ?? Math.min(250, Math.ceil(clusterOps / 2)));
+const clusterFaultRate = Number(process.env.CHAOS_FAULT_RATE ?? 0.2);
 
 test.setTimeout(Number(process.env.CHAOS_TIMEOUT_MS ?? 115_000));
 
-test(`chaos: ${ops} UI operations under faults converge, nothing lost or applied twice`, async ({ browser }, info) => {
-  console.log(`chaos: seed ${seed}, ${ops} operations, rounds of ${roundOps} (replay with CHAOS_SEED=${seed})`);
+/** Runs the chaos engine against `start()`'s server (on its own copy of the built app) and reports. */
+async function chaos(
+  info: TestInfo,
+  run: { browser: Browser; ops: number; roundOps: number; faultRate: number },
+  start: (staticDir: string) => Promise<KitServer>,
+): Promise<void> {
+  console.log(`chaos: seed ${seed}, ${run.ops} operations, rounds of ${run.roundOps} (replay with CHAOS_SEED=${seed})`);
   info.annotations.push({ type: 'seed', description: String(seed) });
   // Its own copy of the built app: a rebuild of dist/ during a long run must not offer an update mid-run.
   const dist = mkdtempSync(join(tmpdir(), 'fieldboard-chaos-dist-'));
   cpSync(resolve(import.meta.dirname, '../../dist'), dist, { recursive: true });
-  const server = await startKitServer({ staticDir: dist, env: { FIELDBOARD_INGEST_TOKEN: INGEST_TOKEN } });
+  const server = await start(dist);
   try {
-    const report = await runChaos({ browser, server, seed, ops, roundOps, faultRate });
+    const report = await runChaos({ ...run, server, seed });
     const summary = summarize(report);
     console.log(summary);
     await info.attach('chaos-report.json', { body: JSON.stringify(report, null, 2), contentType: 'application/json' });
@@ -48,6 +61,20 @@ test(`chaos: ${ops} UI operations under faults converge, nothing lost or applied
     await server.stop();
     rmSync(dist, { recursive: true, force: true });
   }
+}
+
+const env = { FIELDBOARD_INGEST_TOKEN: INGEST_TOKEN };
+
+test(`chaos: ${ops} UI operations under faults converge, nothing lost or applied twice`, async ({ browser }, info) => {
+  await chaos(info, { browser, ops, roundOps, faultRate }, (staticDir) => startKitServer({ staticDir, env }));
+});
+
+test(`chaos on a cluster: ${clusterOps} UI operations through nginx over ${nodes} nodes on PostgreSQL, under faults and node kills, converge, nothing lost or applied twice`, async ({
+  browser,
+}, info) => {
+  await chaos(info, { browser, ops: clusterOps, roundOps: clusterRoundOps, faultRate: clusterFaultRate }, (staticDir) =>
+    startKitCluster({ nodes, staticDir, env }),
+  );
 });
 
 test('the chaos audit catches a lost, a duplicated, a phantom, an unqueued and a miscounted mutation, and a logged error', async () => {
@@ -87,7 +114,7 @@ test('the chaos audit catches a lost, a duplicated, a phantom, an unqueued and a
     ledger.record('A', { t: 'post', requestId: 'r4', mutation: orphan }, closedTab);
     ledger.documentGone(closedTab);
     const widgets = await serverState(api, dashboard.id);
-    const clean = audit({ ledger, databasePath: server.databasePath, serverWidgets: widgets, serverLogs: server.logs() });
+    const clean = audit({ ledger, rows: await loadAuditRows(server.databaseUrl), serverWidgets: widgets, serverLogs: server.logs() });
     expect(clean.failures.join('\n')).toContain(`mutation ${lost.id} (counter.add`);
     expect(clean.failures.join('\n')).toContain(`from mutation ${phantom.id}`);
     // The phantom's +3 is not explained by any known mutation's arguments either.
@@ -110,9 +137,13 @@ test('the chaos audit catches a lost, a duplicated, a phantom, an unqueued and a
     );
     db.close();
     const logs = `${server.logs()}\n${JSON.stringify({ level: 50, msg: 'push failed' })}\n`;
-    const broken = audit({ ledger, databasePath: copy, serverWidgets: widgets, serverLogs: logs });
+    const broken = audit({ ledger, rows: await loadAuditRows(`sqlite:${copy}`), serverWidgets: widgets, serverLogs: logs });
     expect(broken.failures.join('\n')).toContain(`mutation ${applied.id} is in the change log twice`);
     expect(broken.failures.join('\n')).toContain('server logged an error');
+    // Logs it cannot parse (each line prefixed, as a first cluster harness did) must fail, not hide errors.
+    const prefixed = `${server.logs()}\n${JSON.stringify({ level: 50, msg: 'push failed' })}`.replace(/^/gm, '[node 1] ');
+    const unreadable = audit({ ledger, rows: await loadAuditRows(server.databaseUrl), serverWidgets: widgets, serverLogs: prefixed });
+    expect(unreadable.failures.join('\n')).toContain('the server logs hold no JSON log record');
   } finally {
     await server.stop();
     rmSync(dir, { recursive: true, force: true });

@@ -1,4 +1,5 @@
 export * from './server.ts';
+export * from './cluster.ts';
 export * from './browser.ts';
 export * from './api.ts';
 export * from './app.ts';

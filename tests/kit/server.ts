@@ -22,7 +22,10 @@ export interface KitServerOptions {
 export interface KitServer {
   readonly url: string;
   readonly port: number;
+  /** The SQLite file (empty for a cluster, whose database is PostgreSQL). */
   readonly databasePath: string;
+  /** DATABASE_URL of the server: `sqlite:<databasePath>` unless `env` set another. */
+  readonly databaseUrl: string;
   /** The server process's pid (changes on restart). */
   readonly pid: number;
   /** Everything the server printed, for assertions such as "no error was logged". */
@@ -109,6 +112,7 @@ export async function startKitServer(opts: KitServerOptions = {}): Promise<KitSe
     url,
     port,
     databasePath,
+    databaseUrl: env.DATABASE_URL,
     get pid() {
       return child?.pid ?? -1;
     },

@@ -17,8 +17,7 @@ export function pgAdminUrl(): string {
 }
 
 /** Creates an empty database with a unique name and returns its URL. */
-export async function freshDatabaseUrl(prefix = 'fb'): Promise<string> {
-  const admin = pgAdminUrl();
+export async function freshDatabaseUrl(prefix = 'fb', admin = pgAdminUrl()): Promise<string> {
   const name = `${prefix}_${randomBytes(6).toString('hex')}`;
   const client = new pg.Client({ connectionString: admin });
   await client.connect();

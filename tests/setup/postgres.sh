@@ -48,7 +48,8 @@ ensure() {
 }
 
 free_port() {
-  node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"
+  # process.stdout.write, not console.log: under FORCE_COLOR (a Playwright worker) console.log colours numbers.
+  node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{process.stdout.write(s.address().port+'\\n');s.close()})"
 }
 
 port_is_free() {
