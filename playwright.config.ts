@@ -7,7 +7,12 @@ import { CHROMIUM_ARGS, CHROMIUM_PATH } from './tests/kit/chromium.ts';
  * never a stale service worker or a shared connection count between tests.
  */
 export default defineConfig({
-  testDir: 'tests/e2e',
+  // The project's own end-to-end tests, and a tester's spec that imports the kit as `fieldboard/kit`
+  // (package.json "exports"), as docs/testing.md tells testers to.
+  projects: [
+    { name: 'e2e', testDir: 'tests/e2e' },
+    { name: 'tester-example', testDir: 'examples/tester' },
+  ],
   globalSetup: './tests/kit/global-setup.ts',
   timeout: 60_000,
   expect: { timeout: 10_000 },

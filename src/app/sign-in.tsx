@@ -47,6 +47,11 @@ export function SignIn() {
             onInput={(e) => setPassword(e.currentTarget.value)}
           />
         </label>
+        {client.checkingSession.value && (
+          <p class="hint" aria-live="polite">
+            Checking whether this browser is still signed in…
+          </p>
+        )}
         {error && (
           <p role="alert" class="error">
             {error}

@@ -13,6 +13,7 @@
  * (a provisional entry until the SW's outbox broadcast holding it arrives), so the optimistic view never
  * waits for a round trip and never drops an edit between the SW's answer and its broadcast.
  */
+import { signedOutOnPurpose } from './signed-out.ts';
 import { batch, signal, type ReadonlySignal, type Signal } from '@preact/signals';
 import { Workbox } from 'workbox-window';
 import {
@@ -85,6 +86,8 @@ export class SwSyncClient implements SyncClient {
   readonly policy: Signal<ConflictPolicy> = signal('manual');
   readonly updateAvailable: Signal<boolean> = signal(false);
   readonly storageError: Signal<string | null> = signal(null);
+  /** Asking the server whether the browser's session cookie is still good (no identity cached). */
+  readonly checkingSession: Signal<boolean> = signal(false);
 
   private readonly db: DbHandle;
   private readonly clientId: Promise<ClientId>;
@@ -107,7 +110,7 @@ export class SwSyncClient implements SyncClient {
     this.clientId = this.db.get().then(ensureClientId);
     this.clientId.catch((e) => this.storageFailed(e));
     this.requests = new Requests({ post: (m) => this.post(m) }, opts.requestTimeoutMs);
-    void this.paint();
+    void this.paint().then(() => this.resumeSession());
     this.listen();
     this.register();
   }
@@ -390,19 +393,46 @@ export class SwSyncClient implements SyncClient {
     }
     if (r.status === 401) return { ok: false, message: 'Wrong username or password.' };
     if (!r.ok) return { ok: false, message: `Sign-in failed (HTTP ${r.status}).` };
+    signedOutOnPurpose(false);
     try {
-      const me = parse(MeResponseSchema, await (await fetch('/api/me', { credentials: 'same-origin' })).json());
-      if (!me.ok) return { ok: false, message: `Unexpected answer from the server: ${me.message}` };
-      const user = me.value.user;
-      const list = await this.fetchDashboards();
-      await this.ask({ type: 'identity', user });
-      if (list) await writeDashboards(await this.db.get(), user.id, list).catch((e) => this.storageFailed(e));
-      this.user.value = user;
-      if (list) this.dashboards.value = list;
-      await this.paint();
-      return { ok: true };
+      return await this.startAs(await fetch('/api/me', { credentials: 'same-origin' }));
     } catch (e) {
       return { ok: false, message: `Signed in, but the app could not start: ${(e as Error).message}` };
+    }
+  }
+
+  /** Starts as the user a `/api/me` answer names: the worker gets the identity, the list is cached. */
+  private async startAs(answer: Response): Promise<SignInResult> {
+    const me = parse(MeResponseSchema, await answer.json());
+    if (!me.ok) return { ok: false, message: `Unexpected answer from the server: ${me.message}` };
+    const user = me.value.user;
+    const list = await this.fetchDashboards();
+    await this.ask({ type: 'identity', user });
+    if (list) await writeDashboards(await this.db.get(), user.id, list).catch((e) => this.storageFailed(e));
+    this.user.value = user;
+    if (list) this.dashboards.value = list;
+    await this.paint();
+    return { ok: true };
+  }
+
+  /**
+   * No identity cached, but the browser may hold a valid session cookie (a sign-in through the API, as
+   * Playwright's storageState pattern does, or a cache cleared under a live session): ask the server whose
+   * it is and start as that user. Not after the person signed out here, even if the server never heard of
+   * it (signed out offline); offline or 401, the form stays.
+   */
+  private async resumeSession(): Promise<void> {
+    if (this.user.value || signedOutOnPurpose()) return;
+    this.checkingSession.value = true;
+    try {
+      const answer = await fetch('/api/me', { credentials: 'same-origin' }).catch(() => null);
+      if (!answer?.ok || this.user.value || signedOutOnPurpose()) return;
+      const r = await this.startAs(answer);
+      if (!r.ok) console.warn(`fieldboard: session not resumed: ${r.message}`);
+    } catch (e) {
+      console.warn('fieldboard: session not resumed', e);
+    } finally {
+      this.checkingSession.value = false;
     }
   }
 
@@ -429,6 +459,7 @@ export class SwSyncClient implements SyncClient {
   async signOut(discard: boolean): Promise<number> {
     const r = await this.ask({ type: 'sign-out', discard });
     const data = parse(SignOutReplyDataSchema, r.data);
+    signedOutOnPurpose(true);
     await fetch('/api/logout', { method: 'POST', credentials: 'same-origin' }).catch(() => null);
     this.signedOutLocally();
     return data.ok ? data.value.pending : 0;

@@ -38,6 +38,8 @@ export interface SyncClient {
   readonly updateAvailable: ReadonlySignal<boolean>;
   /** Quota or storage failures, shown as a state instead of a crash. */
   readonly storageError: ReadonlySignal<string | null>;
+  /** No identity is cached and the app is asking the server whether the browser's session is still good. */
+  readonly checkingSession: ReadonlySignal<boolean>;
 
   signIn(username: string, password: string): Promise<SignInResult>;
   /** Resolves with how many unsynced mutations the user had (kept unless `discard`). */

@@ -11,6 +11,7 @@ import {
   pendingCount,
   serverState,
   signIn,
+  stopServiceWorker,
   waitForSynced,
   type KitServer,
 } from '../kit/index.ts';
@@ -63,4 +64,30 @@ test('restart("kill") with pending work: nothing lost, nothing applied twice', a
   await waitForSynced(page);
   expect(await serverPumps(server)).toMatchObject({ value: 3 });
   await expect(page.getByRole('article', { name: 'Pumps' }).locator('.counter-value')).toHaveText('3');
+});
+
+test('the kit keeps the worker able to reach the network whatever happened before: offline, worker stopped, raw Playwright calls, online', async ({
+  page,
+  context,
+  server,
+}) => {
+  await signIn(page);
+  await goOffline(context);
+  await increment(page);
+  await stopServiceWorker(page); // the worker stops while the context is offline
+  await context.setOffline(true); // a tester's raw call in between
+  await increment(page); // wakes the worker, still offline
+  await expect(page.getByText('2 pending')).toBeVisible();
+  await stopServiceWorker(page);
+  await goOnline(context);
+  await waitForSynced(page, 30_000);
+  expect(await serverPumps(server)).toMatchObject({ kind: 'counter', value: 2 });
+
+  // And the other way round: raw offline, stop, kit online.
+  await context.setOffline(true);
+  await stopServiceWorker(page);
+  await goOnline(context);
+  await increment(page);
+  await waitForSynced(page, 30_000);
+  expect(await serverPumps(server)).toMatchObject({ value: 3 });
 });

@@ -5,13 +5,62 @@
 import type { BrowserContext, CDPSession, Page } from '@playwright/test';
 
 /** Network off for the whole context (pages and their service worker). Pages get `offline` at once and
- * the app relays it to its service worker, which drops its (frozen) socket. */
+ * the app relays it to its service worker, which drops its (frozen) socket. Safe whatever state the worker
+ * is in: it is woken first (see `goOnline`). */
 export async function goOffline(context: BrowserContext): Promise<void> {
-  await context.setOffline(true);
+  await setNetwork(context, false);
 }
 
+/** Network on for the whole context. Chromium 156 leaves a worker that was stopped while the context was
+ * offline unable to fetch or connect after `setOffline(false)`, until the emulation changes again while it
+ * runs (docs/testing.md, "The tester kit"); so the kit wakes the worker, then applies the emulation with it
+ * running. Mixed with raw `context.setOffline` and `stopServiceWorker` calls, the worker ends up online. */
 export async function goOnline(context: BrowserContext): Promise<void> {
-  await context.setOffline(false);
+  await setNetwork(context, true);
+}
+
+const WAKE_MS = 5_000;
+
+/** Wakes the service worker of each app page of the context and waits until one answers (a `get-state`
+ * request, which the worker answers once it runs). False when no page is controlled by a worker. */
+async function wakeWorkers(context: BrowserContext): Promise<boolean> {
+  const answers = await Promise.all(
+    context.pages().map((page) =>
+      page
+        .evaluate(async (ms) => {
+          const sw = navigator.serviceWorker;
+          const target = sw?.controller;
+          if (!target) return false;
+          const requestId = `kit-wake-${Math.random().toString(36).slice(2)}`;
+          return new Promise<boolean>((resolve) => {
+            const done = (ok: boolean) => {
+              sw.removeEventListener('message', onMessage);
+              clearTimeout(timer);
+              resolve(ok);
+            };
+            const onMessage = (e: MessageEvent) => {
+              const m = e.data as { type?: string; requestId?: string } | null;
+              if (m?.type === 'reply' && m.requestId === requestId) done(true);
+            };
+            const timer = setTimeout(() => done(false), ms);
+            sw.addEventListener('message', onMessage);
+            target.postMessage({ type: 'get-state', requestId });
+          });
+        }, WAKE_MS)
+        .catch(() => false),
+    ),
+  );
+  return answers.some(Boolean);
+}
+
+async function setNetwork(context: BrowserContext, online: boolean): Promise<void> {
+  // Changing emulation under a stopped worker can hang: wake it first.
+  const awake = await wakeWorkers(context);
+  // Going online, re-apply the emulation with the worker running, even when Playwright thinks the context
+  // is online already (a raw setOffline(false) under a stopped worker left it cut off). Never the other
+  // way: a moment online while going offline could send what a test expects to stay pending.
+  if (online && awake) await context.setOffline(true);
+  await context.setOffline(!online);
 }
 
 interface Registration {

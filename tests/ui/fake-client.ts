@@ -35,6 +35,7 @@ export interface FakeClient extends SyncClient {
   policy: Signal<ConflictPolicy>;
   updateAvailable: Signal<boolean>;
   storageError: Signal<string | null>;
+  checkingSession: Signal<boolean>;
   confirmedOf(id: DashboardId): Signal<Widget[]>;
   signIn: ReturnType<typeof vi.fn<(u: string, p: string) => Promise<SignInResult>>>;
   signOut: ReturnType<typeof vi.fn<(discard: boolean) => Promise<number>>>;
@@ -66,6 +67,7 @@ export function fakeClient(opts: { signedIn?: boolean; widgets?: Widget[] } = {}
     policy: signal<ConflictPolicy>('manual'),
     updateAvailable: signal(false),
     storageError: signal<string | null>(null),
+    checkingSession: signal(false),
     confirmed: confirmedOf,
     confirmedOf,
     signIn: vi.fn(async () => ({ ok: true }) as SignInResult),

@@ -30,6 +30,19 @@ describe('sign in', () => {
     expect(screen.getAllByRole('alert')).toHaveLength(1);
   });
 
+  it('says it is checking a saved session while it asks the server, with the form still usable', async () => {
+    const client = fakeClient({ signedIn: false });
+    client.checkingSession.value = true;
+    renderApp(client);
+    expect(screen.getByText('Checking whether this browser is still signed in…')).toBeTruthy();
+    // Still the one status element testers look for: the connection's.
+    expect(screen.getAllByRole('status')).toHaveLength(1);
+    fillAndSubmit('demo', 'pw');
+    expect(client.signIn.mock.calls).toEqual([['demo', 'pw']]);
+    act(() => void (client.checkingSession.value = false));
+    expect(screen.queryByText('Checking whether this browser is still signed in…')).toBeNull();
+  });
+
   it('shows a thrown error (e.g. the SW is unreachable) as an alert too', async () => {
     const client = fakeClient({ signedIn: false });
     client.signIn.mockRejectedValueOnce(new Error('network down'));
