@@ -1,4 +1,5 @@
 /** Pick a dashboard, or make a new one (online only: the server assigns dashboard ids). */
+import { onEscape, useFocusOnOpen } from './inline-form.ts';
 import { useState } from 'preact/hooks';
 import type { DashboardId } from '../../protocol/index.ts';
 import { useClient, useUi } from './contexts.ts';
@@ -9,6 +10,7 @@ export function DashboardSwitcher() {
   const dashboards = client.dashboards.value;
   const current = ui.dashboardId.value;
   const [creating, setCreating] = useState(false);
+  const focus = useFocusOnOpen<HTMLInputElement>(creating);
   const [name, setName] = useState('');
   const [busy, setBusy] = useState(false);
 
@@ -42,10 +44,10 @@ export function DashboardSwitcher() {
         </select>
       </label>
       {creating ? (
-        <form class="inline-form" onSubmit={create}>
+        <form class="inline-form" onKeyDown={onEscape(() => setCreating(false))} onSubmit={create}>
           <label>
             Dashboard name
-            <input value={name} required maxLength={200} onInput={(e) => setName(e.currentTarget.value)} />
+            <input ref={focus} value={name} required maxLength={200} onInput={(e) => setName(e.currentTarget.value)} />
           </label>
           <button type="submit" disabled={busy}>
             Create

@@ -1,4 +1,5 @@
-/** The top bar: where am I (dashboard), how is sync going (status, pending), and where can I go. */
+/** The top bar: where am I (dashboard) and where can I go; under it the status bar: how is sync going
+ * (status, pending, Retry now, conflicts). */
 import { useUi } from './contexts.ts';
 import { ConnectionStatus } from './connection-status.tsx';
 import { DashboardSwitcher } from './dashboard-switcher.tsx';
@@ -13,28 +14,32 @@ export function Header() {
   const conflicts = ui.conflicts.value.length;
   const go = (s: Screen) => () => (ui.screen.value = ui.screen.value === s ? 'board' : s);
   return (
-    <header class="topbar">
-      <h1 class="brand">Fieldboard</h1>
-      <DashboardSwitcher />
-      <div class="sync-state">
+    <>
+      <header class="topbar">
+        <h1 class="brand">Fieldboard</h1>
+        <DashboardSwitcher />
+        <nav class="nav" aria-label="Views">
+          <button type="button" aria-pressed={screen === 'pending'} onClick={go('pending')}>
+            Pending changes
+          </button>
+          <button type="button" aria-pressed={screen === 'activity'} onClick={go('activity')}>
+          Activity
+        </button>
+          <InstallButton />
+          <SignOut />
+        </nav>
+      </header>
+      {/* Sync at a glance, on one line of fixed height that stays on screen: what appears in it (pending,
+          Retry now, Conflicts) never moves the board under a finger. */}
+      <div class="statusbar">
         <ConnectionStatus />
         <PendingSummary />
-      </div>
-      <nav class="nav" aria-label="Views">
-        <button type="button" aria-pressed={screen === 'pending'} onClick={go('pending')}>
-          Pending changes
-        </button>
         {conflicts > 0 && (
           <button type="button" class="attention" aria-pressed={screen === 'conflicts'} onClick={go('conflicts')}>
             Conflicts ({conflicts})
           </button>
         )}
-        <button type="button" aria-pressed={screen === 'activity'} onClick={go('activity')}>
-          Activity
-        </button>
-        <InstallButton />
-        <SignOut />
-      </nav>
-    </header>
+      </div>
+    </>
   );
 }

@@ -3,6 +3,7 @@
  * is an edit session from Edit to Save (src/state/edit-session.ts); a tick is one that starts and ends at
  * the click.
  */
+import { onEscape, useFocusOnOpen } from '../app/inline-form.ts';
 import { useState } from 'preact/hooks';
 import type { ChecklistItem, WidgetId } from '../../protocol/index.ts';
 import { useMutate } from '../app/use-mutate.ts';
@@ -17,6 +18,7 @@ interface Props {
 export function ChecklistItemRow({ widgetId, item, baseVersion }: Props) {
   const mutate = useMutate();
   const [editing, setEditing] = useState(false);
+  const focus = useFocusOnOpen<HTMLInputElement>(editing);
   const [text, setText] = useState(item.text);
   const textSession = useEditSession(widgetId, [`items.${item.id}.text`]);
   const doneSession = useEditSession(widgetId, [`items.${item.id}.done`]);
@@ -32,6 +34,7 @@ export function ChecklistItemRow({ widgetId, item, baseVersion }: Props) {
       <li>
         <form
           class="inline-form"
+          onKeyDown={onEscape(stopEditing)}
           onSubmit={(e) => {
             e.preventDefault();
             const t = text.trim();
@@ -41,7 +44,7 @@ export function ChecklistItemRow({ widgetId, item, baseVersion }: Props) {
         >
           <label>
             Item text
-            <input value={text} required maxLength={500} onInput={(e) => setText(e.currentTarget.value)} />
+            <input ref={focus} value={text} required maxLength={500} onInput={(e) => setText(e.currentTarget.value)} />
           </label>
           <button type="submit">Save</button>
           <button type="button" onClick={stopEditing}>

@@ -2,6 +2,7 @@
  * Rename a widget (a `widget.set` of its title). Opening the form starts the edit session: the title shown
  * then is the base, so a rename made elsewhere while the form is open is a conflict, not overwritten.
  */
+import { onEscape, useFocusOnOpen } from '../app/inline-form.ts';
 import { useEffect, useState } from 'preact/hooks';
 import type { ViewWidget } from '../state/optimistic.ts';
 import { useMutate } from '../app/use-mutate.ts';
@@ -13,11 +14,13 @@ export function RenameForm({ item, onDone }: { item: ViewWidget; onDone: () => v
   const mutate = useMutate();
   const [title, setTitle] = useState(item.widget.title);
   const session = useEditSession(item.widget.id, FIELDS);
+  const focus = useFocusOnOpen<HTMLInputElement>();
   session.begin();
   useEffect(() => () => session.cancel(), []);
   return (
     <form
       class="inline-form"
+      onKeyDown={onEscape(onDone)}
       onSubmit={(e) => {
         e.preventDefault();
         const t = title.trim();
@@ -29,7 +32,7 @@ export function RenameForm({ item, onDone }: { item: ViewWidget; onDone: () => v
     >
       <label>
         Title
-        <input value={title} required maxLength={200} onInput={(e) => setTitle(e.currentTarget.value)} />
+        <input ref={focus} value={title} required maxLength={200} onInput={(e) => setTitle(e.currentTarget.value)} />
       </label>
       <button type="submit">Save title</button>
       <button type="button" onClick={onDone}>
