@@ -14,6 +14,7 @@ import { authRoutes } from './http/auth-routes.ts';
 import { opsRoutes, serveMetrics } from './http/ops-routes.ts';
 import { sendError } from './http/respond.ts';
 import { createRouter } from './http/router.ts';
+import { setSecurityHeaders } from './http/security-headers.ts';
 import { createStaticHandler } from './http/static.ts';
 import { syncRoutes } from './http/sync-routes.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -89,6 +90,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const sockets = new SocketServer(ctx);
 
   async function onRequest(req: IncomingMessage, res: ServerResponse) {
+    setSecurityHeaders(req, res, config.hstsMaxAgeS);
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname === '/api' || url.pathname.startsWith('/api/')) return api(req, res, url);
     if (url.pathname === '/metrics' && (req.method === 'GET' || req.method === 'HEAD')) return serveMetrics(ctx, res);

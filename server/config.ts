@@ -20,6 +20,8 @@ export interface ServerConfig {
   sessionTtlDays: number;
   /** How often each node re-reads the logs it fans out, in case a commit hint was lost (server/fanout.ts). */
   resyncMs: number;
+  /** Strict-Transport-Security max-age for requests that came over TLS; 0: no HSTS header. */
+  hstsMaxAgeS: number;
 }
 
 export class ConfigError extends Error {
@@ -40,6 +42,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   logLevel: 'info',
   sessionTtlDays: 30,
   resyncMs: 10_000,
+  hstsMaxAgeS: 31_536_000,
 };
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -113,5 +116,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     logLevel: logLevel as ServerConfig['logLevel'],
     sessionTtlDays: integer(env, 'FIELDBOARD_SESSION_TTL_DAYS', DEFAULT_CONFIG.sessionTtlDays, 1, 3650),
     resyncMs: integer(env, 'FIELDBOARD_RESYNC_MS', DEFAULT_CONFIG.resyncMs, 100, 3_600_000),
+    hstsMaxAgeS: integer(env, 'FIELDBOARD_HSTS_MAX_AGE_S', DEFAULT_CONFIG.hstsMaxAgeS, 0, 63_072_000),
   };
 }
