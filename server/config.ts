@@ -22,6 +22,14 @@ export interface ServerConfig {
   resyncMs: number;
   /** Strict-Transport-Security max-age for requests that came over TLS; 0: no HSTS header. */
   hstsMaxAgeS: number;
+  /** Login throttling (server/auth/login-throttle.ts): consecutive failures of one name from one address. */
+  loginMaxFailures: number;
+  /** How long a name and address stay locked after their last failure over the limit. */
+  loginLockoutS: number;
+  /** Failures from one address (any names) per day, against password spraying. */
+  loginMaxFailuresPerAddressDay: number;
+  /** Take the client address from the last `X-Forwarded-For` entry (only behind a proxy that sets it). */
+  trustProxy: boolean;
 }
 
 export class ConfigError extends Error {
@@ -43,6 +51,10 @@ export const DEFAULT_CONFIG: ServerConfig = {
   sessionTtlDays: 30,
   resyncMs: 10_000,
   hstsMaxAgeS: 31_536_000,
+  loginMaxFailures: 10,
+  loginLockoutS: 900,
+  loginMaxFailuresPerAddressDay: 100,
+  trustProxy: false,
 };
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -52,6 +64,14 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
   const n = Number(raw.trim());
   if (n < min || n > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${n}`);
   return n;
+}
+
+function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${env[name]}"`);
 }
 
 function text(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
@@ -117,5 +137,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     sessionTtlDays: integer(env, 'FIELDBOARD_SESSION_TTL_DAYS', DEFAULT_CONFIG.sessionTtlDays, 1, 3650),
     resyncMs: integer(env, 'FIELDBOARD_RESYNC_MS', DEFAULT_CONFIG.resyncMs, 100, 3_600_000),
     hstsMaxAgeS: integer(env, 'FIELDBOARD_HSTS_MAX_AGE_S', DEFAULT_CONFIG.hstsMaxAgeS, 0, 63_072_000),
+    loginMaxFailures: integer(env, 'FIELDBOARD_LOGIN_MAX_FAILURES', DEFAULT_CONFIG.loginMaxFailures, 1, 1000),
+    loginLockoutS: integer(env, 'FIELDBOARD_LOGIN_LOCKOUT_S', DEFAULT_CONFIG.loginLockoutS, 1, 86_400),
+    loginMaxFailuresPerAddressDay: integer(
+      env,
+      'FIELDBOARD_LOGIN_MAX_FAILURES_PER_ADDRESS_DAY',
+      DEFAULT_CONFIG.loginMaxFailuresPerAddressDay,
+      1,
+      1_000_000,
+    ),
+    trustProxy: flag(env, 'FIELDBOARD_TRUST_PROXY', DEFAULT_CONFIG.trustProxy),
   };
 }

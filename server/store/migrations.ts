@@ -88,6 +88,18 @@ const MIGRATIONS: readonly Migration[] = [
     `);
     db.prepare(`INSERT INTO meta (key, value) VALUES ('epoch', ?)`).run(`e${randomBytes(12).toString('base64url')}`);
   },
+  // 2: login throttling counters (server/auth/login-throttle.ts), and an index to purge expired sessions.
+  (db) => {
+    db.exec(`
+      CREATE TABLE login_failures (
+        key TEXT PRIMARY KEY,
+        count INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX login_failures_expiry ON login_failures(expires_at);
+      CREATE INDEX sessions_expiry ON sessions(expires_at);
+    `);
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

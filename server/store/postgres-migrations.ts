@@ -91,6 +91,18 @@ const MIGRATIONS: readonly Migration[] = [
     `);
     await client.query(`INSERT INTO meta (key, value) VALUES ('epoch', $1)`, [`e${randomBytes(12).toString('base64url')}`]);
   },
+  // 2: login throttling counters (server/auth/login-throttle.ts), and an index to purge expired sessions.
+  async (client) => {
+    await client.query(`
+      CREATE TABLE login_failures (
+        key text PRIMARY KEY,
+        count integer NOT NULL,
+        expires_at bigint NOT NULL
+      );
+      CREATE INDEX login_failures_expiry ON login_failures(expires_at);
+      CREATE INDEX sessions_expiry ON sessions(expires_at);
+    `);
+  },
 ];
 
 export const PG_SCHEMA_VERSION = MIGRATIONS.length;

@@ -27,7 +27,7 @@ import { applyBatchPg, ingestPg } from './postgres-apply.ts';
 import { PgHintListener } from './postgres-listen.ts';
 import { migratePostgres } from './postgres-migrations.ts';
 import { openPool, runTx } from './postgres-pool.ts';
-import type { BatchOutcome, CatchUp, HintHandlers, HintListener, PushContext, Store, StoredUser } from './store.ts';
+import type { BatchOutcome, CatchUp, FailureCount, HintHandlers, HintListener, PushContext, Store, StoredUser } from './store.ts';
 
 const CHANGE_COLUMNS = 'c.dashboard_id, c.seq, c.widget_id, c.version, c.widget, c.mutation_id, c.client_id, c.user_id, c.at';
 
@@ -128,6 +128,46 @@ export class PostgresStore implements Store {
 
   async deleteSession(tokenHash: string): Promise<void> {
     await this.pool.query('DELETE FROM sessions WHERE token_hash = $1', [tokenHash]);
+  }
+
+  async deleteUserSessions(userId: UserId, keepTokenHash?: string): Promise<number> {
+    const { rowCount } = await this.pool.query('DELETE FROM sessions WHERE user_id = $1 AND token_hash IS DISTINCT FROM $2', [
+      userId,
+      keepTokenHash ?? null,
+    ]);
+    return rowCount ?? 0;
+  }
+
+  async purgeExpired(now: number): Promise<{ sessions: number; failures: number }> {
+    const sessions = await this.pool.query('DELETE FROM sessions WHERE expires_at <= $1', [now]);
+    const failures = await this.pool.query('DELETE FROM login_failures WHERE expires_at <= $1', [now]);
+    return { sessions: sessions.rowCount ?? 0, failures: failures.rowCount ?? 0 };
+  }
+
+  async countFailure(key: string, now: number, ttlMs: number, extend: boolean): Promise<FailureCount> {
+    // One statement: two nodes counting the same key at once both land (the second waits on the row lock).
+    const { rows } = await this.pool.query<{ count: number; expires_at: number }>(
+      `INSERT INTO login_failures (key, count, expires_at) VALUES ($1, 1, $2)
+       ON CONFLICT (key) DO UPDATE SET
+         count = CASE WHEN login_failures.expires_at <= $3 THEN 1 ELSE login_failures.count + 1 END,
+         expires_at = CASE WHEN login_failures.expires_at <= $3 OR $4 THEN excluded.expires_at
+                           ELSE login_failures.expires_at END
+       RETURNING count, expires_at`,
+      [key, now + ttlMs, now, extend],
+    );
+    return { count: rows[0].count, expiresAt: rows[0].expires_at };
+  }
+
+  async failures(key: string, now: number): Promise<FailureCount | null> {
+    const { rows } = await this.pool.query<{ count: number; expires_at: number }>(
+      'SELECT count, expires_at FROM login_failures WHERE key = $1 AND expires_at > $2',
+      [key, now],
+    );
+    return rows[0] ? { count: rows[0].count, expiresAt: rows[0].expires_at } : null;
+  }
+
+  async clearFailures(key: string): Promise<void> {
+    await this.pool.query('DELETE FROM login_failures WHERE key = $1', [key]);
   }
 
   async createDashboard(name: string, ownerId: UserId): Promise<DashboardSummary> {

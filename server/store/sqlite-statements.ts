@@ -52,6 +52,20 @@ export function prepareStatements(db: Database.Database) {
     createSession: s('INSERT INTO sessions (token_hash, user_id, expires_at) VALUES (?, ?, ?)'),
     session: s<{ user_id: string; expires_at: number }>('SELECT user_id, expires_at FROM sessions WHERE token_hash = ?'),
     deleteSession: s('DELETE FROM sessions WHERE token_hash = ?'),
+    deleteUserSessions: s('DELETE FROM sessions WHERE user_id = ? AND token_hash IS NOT ?'),
+    purgeSessions: s('DELETE FROM sessions WHERE expires_at <= ?'),
+    purgeFailures: s('DELETE FROM login_failures WHERE expires_at <= ?'),
+    // All right-hand sides read the row as it was, so `expires_at` below sees the old end.
+    countFailure: s<{ count: number; expires_at: number }>(
+      `INSERT INTO login_failures (key, count, expires_at) VALUES (@key, 1, @expires)
+       ON CONFLICT (key) DO UPDATE SET
+         count = CASE WHEN login_failures.expires_at <= @now THEN 1 ELSE login_failures.count + 1 END,
+         expires_at = CASE WHEN login_failures.expires_at <= @now OR @extend = 1 THEN excluded.expires_at
+                           ELSE login_failures.expires_at END
+       RETURNING count, expires_at`,
+    ),
+    failures: s<{ count: number; expires_at: number }>('SELECT count, expires_at FROM login_failures WHERE key = ? AND expires_at > ?'),
+    clearFailures: s('DELETE FROM login_failures WHERE key = ?'),
 
     createDashboard: s('INSERT INTO dashboards (id, name, owner_id) VALUES (?, ?, ?)'),
     dashboardExists: s<{ ok: number }>('SELECT 1 AS ok FROM dashboards WHERE id = ?'),

@@ -55,6 +55,15 @@ describe('config', () => {
       heartbeatMs: 25_000,
       logLevel: 'info',
       sessionTtlDays: 30,
+      hstsMaxAgeS: 31_536_000,
+      loginMaxFailures: 10,
+      loginLockoutS: 900,
+      loginMaxFailuresPerAddressDay: 100,
+      trustProxy: false,
+    });
+    expect(loadConfig({ FIELDBOARD_TRUST_PROXY: 'true', FIELDBOARD_LOGIN_MAX_FAILURES: '5' })).toMatchObject({
+      trustProxy: true,
+      loginMaxFailures: 5,
     });
     expect(loadConfig({ FIELDBOARD_ALLOWED_ORIGINS: 'https://a.example, http://b.example:8080' }).allowedOrigins).toEqual([
       'https://a.example',
@@ -73,6 +82,11 @@ describe('config', () => {
       { FIELDBOARD_INGEST_TOKEN: 'short' },
       { FIELDBOARD_SESSION_TTL_DAYS: '0' },
       { FIELDBOARD_RESYNC_MS: '10' },
+      { FIELDBOARD_HSTS_MAX_AGE_S: '-1' },
+      { FIELDBOARD_LOGIN_MAX_FAILURES: '0' },
+      { FIELDBOARD_LOGIN_LOCKOUT_S: 'soon' },
+      { FIELDBOARD_LOGIN_MAX_FAILURES_PER_ADDRESS_DAY: '0' },
+      { FIELDBOARD_TRUST_PROXY: 'maybe' },
     ];
     for (const env of bad) {
       const name = Object.keys(env)[0];
