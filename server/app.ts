@@ -8,6 +8,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { startSessionUpkeep } from './auth/session-upkeep.ts';
 import { defaultOrigins, type ServerConfig } from './config.ts';
 import type { ServerContext } from './context.ts';
 import { authRoutes } from './http/auth-routes.ts';
@@ -88,6 +89,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const api = createRouter(ctx, [...authRoutes, ...syncRoutes, ...opsRoutes]);
   const serveStatic = createStaticHandler(config.staticDir);
   const sockets = new SocketServer(ctx);
+  const upkeep = startSessionUpkeep(ctx);
 
   async function onRequest(req: IncomingMessage, res: ServerResponse) {
     setSecurityHeaders(req, res, config.hstsMaxAgeS);
@@ -127,6 +129,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       });
     });
   } catch (err) {
+    upkeep.stop();
     await fanout.close();
     await store.close();
     throw err;
@@ -140,6 +143,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   let closed: Promise<void> | null = null;
   async function close(): Promise<void> {
     closing = true;
+    upkeep.stop();
     const httpClosed = new Promise<void>((resolve) => http.close(() => resolve()));
     http.closeIdleConnections();
     // Frames already received finish (their pushes commit and are answered) before sockets close.

@@ -14,7 +14,8 @@ import type { Store } from './store/store.ts';
 const USAGE = `Usage: npm run cli -- <command>
 
   add-user <name> [--password P]          create a user (or set FIELDBOARD_PASSWORD)
-  set-password <name> [--password P]      change a user's password
+  set-password <name> [--password P]      change a user's password (ends all their sessions)
+  revoke-sessions <name>                  end every session of a user (their sockets close)
   add-dashboard <name> --owner <user>     create a dashboard owned by <user>
   add-member <dashboardId> <user>         give <user> access to a dashboard
   list-users                              list every user
@@ -69,6 +70,8 @@ async function userId(store: Store, name: string): Promise<UserId> {
   return user.id;
 }
 
+const sessions = (n: number) => (n === 1 ? '1 session' : `${n} sessions`);
+
 async function run(store: Store, command: string, args: Args): Promise<void> {
   switch (command) {
     case 'add-user': {
@@ -81,8 +84,17 @@ async function run(store: Store, command: string, args: Args): Promise<void> {
     }
     case 'set-password': {
       const [name] = expect(args, 1, ['password'], 'set-password <name> [--password P]');
-      await store.setPassword(await userId(store, name), await hashPassword(password(args)));
-      console.log(`password of ${name} changed`);
+      const uid = await userId(store, name);
+      await store.setPassword(uid, await hashPassword(password(args)));
+      // Running servers close the sockets of these sessions at their next session check.
+      const revoked = await store.deleteUserSessions(uid);
+      console.log(`password of ${name} changed; ${sessions(revoked)} revoked`);
+      return;
+    }
+    case 'revoke-sessions': {
+      const [name] = expect(args, 1, [], 'revoke-sessions <name>');
+      const revoked = await store.deleteUserSessions(await userId(store, name));
+      console.log(`revoked ${sessions(revoked)} of ${name}`);
       return;
     }
     case 'add-dashboard': {

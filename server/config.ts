@@ -30,6 +30,10 @@ export interface ServerConfig {
   loginMaxFailuresPerAddressDay: number;
   /** Take the client address from the last `X-Forwarded-For` entry (only behind a proxy that sets it). */
   trustProxy: boolean;
+  /** How often open sockets re-check their session, so a revocation made elsewhere closes them. */
+  sessionCheckMs: number;
+  /** How often expired sessions and lapsed login counters are deleted. */
+  purgeIntervalMs: number;
 }
 
 export class ConfigError extends Error {
@@ -55,6 +59,8 @@ export const DEFAULT_CONFIG: ServerConfig = {
   loginLockoutS: 900,
   loginMaxFailuresPerAddressDay: 100,
   trustProxy: false,
+  sessionCheckMs: 60_000,
+  purgeIntervalMs: 3_600_000,
 };
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -147,5 +153,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
       1_000_000,
     ),
     trustProxy: flag(env, 'FIELDBOARD_TRUST_PROXY', DEFAULT_CONFIG.trustProxy),
+    sessionCheckMs: integer(env, 'FIELDBOARD_SESSION_CHECK_MS', DEFAULT_CONFIG.sessionCheckMs, 100, 86_400_000),
+    purgeIntervalMs: integer(env, 'FIELDBOARD_PURGE_INTERVAL_MS', DEFAULT_CONFIG.purgeIntervalMs, 100, 86_400_000),
   };
 }

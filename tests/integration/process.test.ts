@@ -60,6 +60,8 @@ describe('config', () => {
       loginLockoutS: 900,
       loginMaxFailuresPerAddressDay: 100,
       trustProxy: false,
+      sessionCheckMs: 60_000,
+      purgeIntervalMs: 3_600_000,
     });
     expect(loadConfig({ FIELDBOARD_TRUST_PROXY: 'true', FIELDBOARD_LOGIN_MAX_FAILURES: '5' })).toMatchObject({
       trustProxy: true,
@@ -87,6 +89,8 @@ describe('config', () => {
       { FIELDBOARD_LOGIN_LOCKOUT_S: 'soon' },
       { FIELDBOARD_LOGIN_MAX_FAILURES_PER_ADDRESS_DAY: '0' },
       { FIELDBOARD_TRUST_PROXY: 'maybe' },
+      { FIELDBOARD_SESSION_CHECK_MS: '5' },
+      { FIELDBOARD_PURGE_INTERVAL_MS: 'hourly' },
     ];
     for (const env of bad) {
       const name = Object.keys(env)[0];
