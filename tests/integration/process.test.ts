@@ -121,10 +121,12 @@ describe('DATABASE_URL', () => {
 });
 
 describe('server process', () => {
-  it('logs its URL and the seeded demo password, and on SIGTERM closes sockets with 1001 and exits 0', async () => {
+  it('logs its URL and the demo seed but never the demo password, and on SIGTERM closes sockets with 1001 and exits 0', async () => {
     const p = startProcess({ FIELDBOARD_DEMO_PASSWORD: 'proc-pw' });
     const url = await p.listening;
-    expect(p.output()).toContain('proc-pw');
+    expect(p.output()).toContain('Demo data created');
+    expect(p.output()).toContain('FIELDBOARD_DEMO_PASSWORD');
+    expect(p.output()).not.toContain('proc-pw');
     const login = await fetch(`${url}/api/login`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', Origin: url },
