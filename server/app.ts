@@ -12,7 +12,8 @@ import { startSessionUpkeep } from './auth/session-upkeep.ts';
 import { defaultOrigins, type ServerConfig } from './config.ts';
 import type { ServerContext } from './context.ts';
 import { authRoutes } from './http/auth-routes.ts';
-import { opsRoutes, serveMetrics } from './http/ops-routes.ts';
+import { metricsOnPublicPort, startMetricsListener } from './http/metrics-access.ts';
+import { opsRoutes } from './http/ops-routes.ts';
 import { sendError } from './http/respond.ts';
 import { createRouter } from './http/router.ts';
 import { setSecurityHeaders } from './http/security-headers.ts';
@@ -37,6 +38,8 @@ export interface RunningServer {
   /** The demo seed's outcome at this start (seeded only on a database without the demo user). */
   seed: SeedOutcome;
   log: Logger;
+  /** The separate metrics address (FIELDBOARD_METRICS_LISTEN), or null when `/metrics` is on the main port. */
+  metricsUrl: string | null;
   /** Graceful: stop accepting, finish in-flight batches, close sockets with 1001, close the database. */
   close(): Promise<void>;
   /** Terminates every socket without a close frame (tests of reconnect and resume). */
@@ -95,7 +98,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     setSecurityHeaders(req, res, config.hstsMaxAgeS);
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname === '/api' || url.pathname.startsWith('/api/')) return api(req, res, url);
-    if (url.pathname === '/metrics' && (req.method === 'GET' || req.method === 'HEAD')) return serveMetrics(ctx, res);
+    if (url.pathname === '/metrics' && (req.method === 'GET' || req.method === 'HEAD')) return metricsOnPublicPort(ctx, req, res);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD');
       return sendError(res, 405, 'method-not-allowed', `${req.method} is not allowed here`);
@@ -134,6 +137,18 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     await store.close();
     throw err;
   }
+  let metricsListener: Awaited<ReturnType<typeof startMetricsListener>> | null = null;
+  if (config.metricsListen !== null) {
+    try {
+      metricsListener = await startMetricsListener(ctx, config.metricsListen);
+    } catch (err) {
+      upkeep.stop();
+      http.close();
+      await fanout.close();
+      await store.close();
+      throw err;
+    }
+  }
   const port = (http.address() as AddressInfo).port;
   // The default allow-list names the bound port, which is only known now when PORT is 0.
   if (config.allowedOrigins === null) for (const o of defaultOrigins(config.host, port)) allowedOrigins.add(o);
@@ -155,6 +170,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     const forceTimer = setTimeout(() => http.closeAllConnections(), 5000);
     await httpClosed;
     clearTimeout(forceTimer);
+    await metricsListener?.close();
     await Promise.allSettled([...inFlight]);
     await fanout!.close();
     await store.close();
@@ -167,6 +183,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     store,
     seed,
     log,
+    metricsUrl: metricsListener?.url ?? null,
     close: () => (closed ??= close()),
     dropSockets: () => sockets.terminateAll(),
   };

@@ -34,6 +34,10 @@ export interface ServerConfig {
   sessionCheckMs: number;
   /** How often expired sessions and lapsed login counters are deleted. */
   purgeIntervalMs: number;
+  /** When set, `/metrics` needs `Authorization: Bearer <token>`. */
+  metricsToken: string | null;
+  /** When set, `/metrics` is served on this address only (a private interface), not on the public port. */
+  metricsListen: { host: string; port: number } | null;
 }
 
 export class ConfigError extends Error {
@@ -61,6 +65,8 @@ export const DEFAULT_CONFIG: ServerConfig = {
   trustProxy: false,
   sessionCheckMs: 60_000,
   purgeIntervalMs: 3_600_000,
+  metricsToken: null,
+  metricsListen: null,
 };
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -83,6 +89,16 @@ function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean 
 function text(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
   const raw = env[name];
   return raw === undefined || raw.trim() === '' ? fallback : raw.trim();
+}
+
+/** `host:port` or `[v6]:port` of the separate metrics listener. */
+function listenAddress(env: NodeJS.ProcessEnv, name: string): { host: string; port: number } | null {
+  const raw = env[name]?.trim();
+  if (!raw) return null;
+  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$/.exec(raw);
+  const port = Number(m?.[3]);
+  if (!m || port > 65535) throw new ConfigError(`${name} must be host:port (e.g. 127.0.0.1:9464), got "${raw}"`);
+  return { host: m[1] ?? m[2], port };
 }
 
 /** An origin is scheme://host[:port] with nothing after it; browsers send exactly that form. */
@@ -125,6 +141,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
   }
   const origins = env.FIELDBOARD_ALLOWED_ORIGINS;
+  const metricsToken = env.FIELDBOARD_METRICS_TOKEN?.trim() || null;
+  if (metricsToken !== null && metricsToken.length < 16) {
+    throw new ConfigError('FIELDBOARD_METRICS_TOKEN must be at least 16 characters');
+  }
   const ingestToken = env.FIELDBOARD_INGEST_TOKEN?.trim() || null;
   if (ingestToken !== null && ingestToken.length < 16) {
     throw new ConfigError('FIELDBOARD_INGEST_TOKEN must be at least 16 characters');
@@ -155,5 +175,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     trustProxy: flag(env, 'FIELDBOARD_TRUST_PROXY', DEFAULT_CONFIG.trustProxy),
     sessionCheckMs: integer(env, 'FIELDBOARD_SESSION_CHECK_MS', DEFAULT_CONFIG.sessionCheckMs, 100, 86_400_000),
     purgeIntervalMs: integer(env, 'FIELDBOARD_PURGE_INTERVAL_MS', DEFAULT_CONFIG.purgeIntervalMs, 100, 86_400_000),
+    metricsToken,
+    metricsListen: listenAddress(env, 'FIELDBOARD_METRICS_LISTEN'),
   };
 }

@@ -62,7 +62,11 @@ describe('config', () => {
       trustProxy: false,
       sessionCheckMs: 60_000,
       purgeIntervalMs: 3_600_000,
+      metricsToken: null,
+      metricsListen: null,
     });
+    expect(loadConfig({ FIELDBOARD_METRICS_LISTEN: '10.0.0.5:9464' }).metricsListen).toEqual({ host: '10.0.0.5', port: 9464 });
+    expect(loadConfig({ FIELDBOARD_METRICS_LISTEN: '[::1]:9464' }).metricsListen).toEqual({ host: '::1', port: 9464 });
     expect(loadConfig({ FIELDBOARD_TRUST_PROXY: 'true', FIELDBOARD_LOGIN_MAX_FAILURES: '5' })).toMatchObject({
       trustProxy: true,
       loginMaxFailures: 5,
@@ -91,6 +95,9 @@ describe('config', () => {
       { FIELDBOARD_TRUST_PROXY: 'maybe' },
       { FIELDBOARD_SESSION_CHECK_MS: '5' },
       { FIELDBOARD_PURGE_INTERVAL_MS: 'hourly' },
+      { FIELDBOARD_METRICS_TOKEN: 'short' },
+      { FIELDBOARD_METRICS_LISTEN: '9464' },
+      { FIELDBOARD_METRICS_LISTEN: 'host:99999' },
     ];
     for (const env of bad) {
       const name = Object.keys(env)[0];
