@@ -103,6 +103,17 @@ const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX sessions_expiry ON sessions(expires_at);
     `);
   },
+  // 3: ingest tokens scoped to dashboards. Tokens made before keep writing everywhere (all_dashboards true).
+  async (client) => {
+    await client.query(`
+      ALTER TABLE ingest_tokens ADD COLUMN all_dashboards boolean NOT NULL DEFAULT true;
+      CREATE TABLE ingest_token_dashboards (
+        token_hash text NOT NULL REFERENCES ingest_tokens(token_hash) ON DELETE CASCADE,
+        dashboard_id text NOT NULL REFERENCES dashboards(id) ON DELETE CASCADE,
+        PRIMARY KEY (token_hash, dashboard_id)
+      );
+    `);
+  },
 ];
 
 export const PG_SCHEMA_VERSION = MIGRATIONS.length;

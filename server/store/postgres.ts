@@ -271,13 +271,31 @@ export class PostgresStore implements Store {
     return runTx(this.pool, 'BEGIN', (db) => ingestPg(db, dashboardId, metricKey, point));
   }
 
-  async createIngestToken(tokenHash: string, label: string): Promise<void> {
-    await this.pool.query('INSERT INTO ingest_tokens (token_hash, label) VALUES ($1, $2)', [tokenHash, label]);
+  async createIngestToken(tokenHash: string, label: string, scope: 'all' | readonly DashboardId[]): Promise<void> {
+    // One transaction: an unknown dashboard (foreign key) leaves no token behind.
+    await runTx(this.pool, 'BEGIN', async (db) => {
+      await db.query('INSERT INTO ingest_tokens (token_hash, label, all_dashboards) VALUES ($1, $2, $3)', [
+        tokenHash,
+        label,
+        scope === 'all',
+      ]);
+      if (scope === 'all') return;
+      for (const id of scope) {
+        await db.query('INSERT INTO ingest_token_dashboards (token_hash, dashboard_id) VALUES ($1, $2)', [tokenHash, id]);
+      }
+    });
   }
 
-  async hasIngestToken(tokenHash: string): Promise<boolean> {
-    const { rowCount } = await this.pool.query('SELECT 1 FROM ingest_tokens WHERE token_hash = $1', [tokenHash]);
-    return (rowCount ?? 0) > 0;
+  async ingestTokenScope(tokenHash: string): Promise<'all' | DashboardId[] | null> {
+    const { rows } = await this.pool.query<{ all_dashboards: boolean; ids: string[] | null }>(
+      `SELECT t.all_dashboards,
+              array_agg(d.dashboard_id ORDER BY d.dashboard_id COLLATE "C") FILTER (WHERE d.dashboard_id IS NOT NULL) AS ids
+       FROM ingest_tokens t LEFT JOIN ingest_token_dashboards d ON d.token_hash = t.token_hash
+       WHERE t.token_hash = $1 GROUP BY t.all_dashboards`,
+      [tokenHash],
+    );
+    if (!rows[0]) return null;
+    return rows[0].all_dashboards ? 'all' : ((rows[0].ids ?? []) as DashboardId[]);
   }
 
   listenHints(handlers: HintHandlers): HintListener {

@@ -116,8 +116,12 @@ export function prepareStatements(db: Database.Database) {
     since: s<ChangeRow>(`SELECT ${CHANGE_COLUMNS} FROM changes c WHERE c.dashboard_id = ? AND c.seq > ? ORDER BY c.seq LIMIT ?`),
     recent: s<ChangeRow>(`SELECT ${CHANGE_COLUMNS} FROM changes c WHERE c.dashboard_id = ? ORDER BY c.seq DESC LIMIT ?`),
 
-    createIngestToken: s('INSERT INTO ingest_tokens (token_hash, label) VALUES (?, ?)'),
-    ingestToken: s<{ ok: number }>('SELECT 1 AS ok FROM ingest_tokens WHERE token_hash = ?'),
+    createIngestToken: s('INSERT INTO ingest_tokens (token_hash, label, all_dashboards) VALUES (?, ?, ?)'),
+    scopeIngestToken: s('INSERT INTO ingest_token_dashboards (token_hash, dashboard_id) VALUES (?, ?)'),
+    ingestToken: s<{ all_dashboards: number }>('SELECT all_dashboards FROM ingest_tokens WHERE token_hash = ?'),
+    ingestTokenDashboards: s<{ dashboard_id: string }>(
+      'SELECT dashboard_id FROM ingest_token_dashboards WHERE token_hash = ? ORDER BY dashboard_id',
+    ),
   };
 }
 

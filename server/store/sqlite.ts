@@ -193,12 +193,21 @@ export class SqliteStore implements Store {
     return this.db.transaction(() => ingestInTx(this.st, dashboardId, metricKey, point)).immediate();
   }
 
-  async createIngestToken(tokenHash: string, label: string): Promise<void> {
-    this.st.createIngestToken.run(tokenHash, label);
+  async createIngestToken(tokenHash: string, label: string, scope: 'all' | readonly DashboardId[]): Promise<void> {
+    // One transaction: an unknown dashboard (foreign key) leaves no token behind.
+    this.db.transaction(() => {
+      this.st.createIngestToken.run(tokenHash, label, scope === 'all' ? 1 : 0);
+      if (scope !== 'all') for (const id of scope) this.st.scopeIngestToken.run(tokenHash, id);
+    }).immediate();
   }
 
-  async hasIngestToken(tokenHash: string): Promise<boolean> {
-    return this.st.ingestToken.get(tokenHash) !== undefined;
+  async ingestTokenScope(tokenHash: string): Promise<'all' | DashboardId[] | null> {
+    return this.db.transaction(() => {
+      const row = this.st.ingestToken.get(tokenHash);
+      if (!row) return null;
+      if (row.all_dashboards === 1) return 'all' as const;
+      return this.st.ingestTokenDashboards.all(tokenHash).map((r) => r.dashboard_id as DashboardId);
+    })();
   }
 
   async ping(): Promise<boolean> {

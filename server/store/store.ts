@@ -140,8 +140,10 @@ export interface Store {
 
   /** Server-made change for every live metric widget of the dashboard with this key (none: no change). */
   ingest(dashboardId: DashboardId, metricKey: string, point: { value: number; at: number }): Promise<Change[]>;
-  createIngestToken(tokenHash: string, label: string): Promise<void>;
-  hasIngestToken(tokenHash: string): Promise<boolean>;
+  /** An ingest token for every dashboard, or for the dashboards listed (unknown ones: refused, nothing made). */
+  createIngestToken(tokenHash: string, label: string, scope: 'all' | readonly DashboardId[]): Promise<void>;
+  /** The dashboards a token may write (listed in id order), 'all', or null for an unknown token. */
+  ingestTokenScope(tokenHash: string): Promise<'all' | DashboardId[] | null>;
 
   /** Cheap liveness probe of the database for /api/health. */
   ping(): Promise<boolean>;

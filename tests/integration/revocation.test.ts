@@ -102,7 +102,7 @@ describe('a password change', () => {
   });
 });
 
-describe('the CLI', () => {
+describe('the CLI', { timeout: 60_000 }, () => {
   it('revoke-sessions ends every session of the user; open sockets close with 1008', async () => {
     const cookie = await login(world);
     const socket = await openSocket(world, cookie);
