@@ -1,6 +1,7 @@
 /** Conformance: login failure counters, session revocation and the purge of what expired. */
 import { describe, expect, it } from 'vitest';
 import type { Store } from '../../server/store/store.ts';
+import { createNote, makeWorld, mut, push, wid } from './fixtures.ts';
 
 export function securityConformance(withStore: (fn: (store: Store) => Promise<void>) => () => Promise<void>) {
   describe('login failure counters', () => {
@@ -53,6 +54,19 @@ export function securityConformance(withStore: (fn: (store: Store) => Promise<vo
       // Nothing left to purge; a session past its end is gone for good, not merely hidden.
       expect(await store.purgeExpired(2_000)).toEqual({ sessions: 0, failures: 0 });
       expect(await store.getSession('old', 0)).toBeNull();
+    }));
+  });
+
+  describe('writers', () => {
+    it("count another user presenting someone's clientId as another writer: a conflict, not an overwrite", withStore(async (store) => {
+      const w = await makeWorld(store);
+      const setText = (text: string) => mut(w, w.ca, { name: 'widget.set', args: { widgetId: wid('n'), patch: { text } } } as never, { baseVersion: 1 });
+      await push(w, w.alice, w.ca, [mut(w, w.ca, createNote(wid('n')))]);
+      expect((await push(w, w.alice, w.ca, [setText('alice')])).results[0].status).toBe('applied');
+      expect((await push(w, w.alice, w.ca, [setText('alice again')])).results[0].status).toBe('applied');
+      const reused = await push(w, w.bob, w.ca, [setText('bob')]);
+      expect(reused.results[0]).toMatchObject({ status: 'conflict', fields: ['text'] });
+      expect(reused.changes).toEqual([]);
     }));
   });
 }
