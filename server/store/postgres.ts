@@ -26,6 +26,7 @@ import { changeOf, type ChangeRow } from './sqlite-statements.ts';
 import { applyBatchPg, ingestPg } from './postgres-apply.ts';
 import { PgHintListener } from './postgres-listen.ts';
 import { migratePostgres } from './postgres-migrations.ts';
+import { countFailurePg, createIngestTokenPg, failuresPg, ingestTokenScopePg, purgeExpiredPg } from './postgres-security.ts';
 import { openPool, runTx } from './postgres-pool.ts';
 import type { BatchOutcome, CatchUp, FailureCount, HintHandlers, HintListener, PushContext, Store, StoredUser } from './store.ts';
 
@@ -138,32 +139,16 @@ export class PostgresStore implements Store {
     return rowCount ?? 0;
   }
 
-  async purgeExpired(now: number): Promise<{ sessions: number; failures: number }> {
-    const sessions = await this.pool.query('DELETE FROM sessions WHERE expires_at <= $1', [now]);
-    const failures = await this.pool.query('DELETE FROM login_failures WHERE expires_at <= $1', [now]);
-    return { sessions: sessions.rowCount ?? 0, failures: failures.rowCount ?? 0 };
+  purgeExpired(now: number): Promise<{ sessions: number; failures: number }> {
+    return purgeExpiredPg(this.pool, now);
   }
 
-  async countFailure(key: string, now: number, ttlMs: number, extend: boolean): Promise<FailureCount> {
-    // One statement: two nodes counting the same key at once both land (the second waits on the row lock).
-    const { rows } = await this.pool.query<{ count: number; expires_at: number }>(
-      `INSERT INTO login_failures (key, count, expires_at) VALUES ($1, 1, $2)
-       ON CONFLICT (key) DO UPDATE SET
-         count = CASE WHEN login_failures.expires_at <= $3 THEN 1 ELSE login_failures.count + 1 END,
-         expires_at = CASE WHEN login_failures.expires_at <= $3 OR $4 THEN excluded.expires_at
-                           ELSE login_failures.expires_at END
-       RETURNING count, expires_at`,
-      [key, now + ttlMs, now, extend],
-    );
-    return { count: rows[0].count, expiresAt: rows[0].expires_at };
+  countFailure(key: string, now: number, ttlMs: number, extend: boolean): Promise<FailureCount> {
+    return countFailurePg(this.pool, key, now, ttlMs, extend);
   }
 
-  async failures(key: string, now: number): Promise<FailureCount | null> {
-    const { rows } = await this.pool.query<{ count: number; expires_at: number }>(
-      'SELECT count, expires_at FROM login_failures WHERE key = $1 AND expires_at > $2',
-      [key, now],
-    );
-    return rows[0] ? { count: rows[0].count, expiresAt: rows[0].expires_at } : null;
+  failures(key: string, now: number): Promise<FailureCount | null> {
+    return failuresPg(this.pool, key, now);
   }
 
   async clearFailures(key: string): Promise<void> {
@@ -271,31 +256,12 @@ export class PostgresStore implements Store {
     return runTx(this.pool, 'BEGIN', (db) => ingestPg(db, dashboardId, metricKey, point));
   }
 
-  async createIngestToken(tokenHash: string, label: string, scope: 'all' | readonly DashboardId[]): Promise<void> {
-    // One transaction: an unknown dashboard (foreign key) leaves no token behind.
-    await runTx(this.pool, 'BEGIN', async (db) => {
-      await db.query('INSERT INTO ingest_tokens (token_hash, label, all_dashboards) VALUES ($1, $2, $3)', [
-        tokenHash,
-        label,
-        scope === 'all',
-      ]);
-      if (scope === 'all') return;
-      for (const id of scope) {
-        await db.query('INSERT INTO ingest_token_dashboards (token_hash, dashboard_id) VALUES ($1, $2)', [tokenHash, id]);
-      }
-    });
+  createIngestToken(tokenHash: string, label: string, scope: 'all' | readonly DashboardId[]): Promise<void> {
+    return createIngestTokenPg(this.pool, tokenHash, label, scope);
   }
 
-  async ingestTokenScope(tokenHash: string): Promise<'all' | DashboardId[] | null> {
-    const { rows } = await this.pool.query<{ all_dashboards: boolean; ids: string[] | null }>(
-      `SELECT t.all_dashboards,
-              array_agg(d.dashboard_id ORDER BY d.dashboard_id COLLATE "C") FILTER (WHERE d.dashboard_id IS NOT NULL) AS ids
-       FROM ingest_tokens t LEFT JOIN ingest_token_dashboards d ON d.token_hash = t.token_hash
-       WHERE t.token_hash = $1 GROUP BY t.all_dashboards`,
-      [tokenHash],
-    );
-    if (!rows[0]) return null;
-    return rows[0].all_dashboards ? 'all' : ((rows[0].ids ?? []) as DashboardId[]);
+  ingestTokenScope(tokenHash: string): Promise<'all' | DashboardId[] | null> {
+    return ingestTokenScopePg(this.pool, tokenHash);
   }
 
   listenHints(handlers: HintHandlers): HintListener {
