@@ -29,14 +29,17 @@ export function writerOf(ctx: Pick<PushContext, 'clientId' | 'userId'>): ClientI
 }
 
 /**
- * Stamps written before writers named the user carry the bare clientId: they are read as this writer's when
- * the ids match, which is what they meant then (stored records are never rewritten for it).
+ * Stamps written before writers named the user carry the bare clientId, which does not say whose it was. One
+ * is read as this writer's only when it is provably so: it stamps the widget's latest change and that change
+ * was this user's (`updatedBy`). Any other bare stamp counts as another writer's: at worst a client's own
+ * edit in flight across the upgrade shows as a conflict for a person to settle, never a silent overwrite.
+ * Stored records are not rewritten for it; each field sheds its bare stamp at its next change.
  */
 function adoptBareStamps(record: WidgetRecord | null, ctx: PushContext, writer: ClientId): WidgetRecord | null {
-  if (record === null) return null;
+  if (record === null || record.widget.updatedBy !== ctx.userId) return record;
   let stamps: WidgetRecord['stamps'] | null = null;
   for (const [field, stamp] of Object.entries(record.stamps)) {
-    if (stamp.c !== ctx.clientId) continue;
+    if (stamp.c !== ctx.clientId || stamp.v !== record.widget.version) continue;
     stamps ??= { ...record.stamps };
     stamps[field] = { ...stamp, c: writer };
   }
