@@ -10,6 +10,11 @@ export const LoginBodySchema = v.object({
   username: v.pipe(v.string(), v.minLength(1), v.maxLength(100)),
   password: v.pipe(v.string(), v.maxLength(1000)),
 });
+/** `POST /api/password`: the new password must be at least 4 characters (as the CLI requires). */
+export const PasswordChangeBodySchema = v.object({
+  currentPassword: v.pipe(v.string(), v.maxLength(1000)),
+  newPassword: v.pipe(v.string(), v.minLength(4, 'the new password must be at least 4 characters'), v.maxLength(1000)),
+});
 export const MeResponseSchema = v.object({ user: UserSchema });
 export const DashboardSummarySchema = v.object({ id: DashboardIdSchema, name: v.string() });
 export type DashboardSummary = v.InferOutput<typeof DashboardSummarySchema>;

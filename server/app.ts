@@ -8,12 +8,15 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { startSessionUpkeep } from './auth/session-upkeep.ts';
 import { defaultOrigins, type ServerConfig } from './config.ts';
 import type { ServerContext } from './context.ts';
 import { authRoutes } from './http/auth-routes.ts';
-import { opsRoutes, serveMetrics } from './http/ops-routes.ts';
+import { metricsOnPublicPort, startMetricsListener } from './http/metrics-access.ts';
+import { opsRoutes } from './http/ops-routes.ts';
 import { sendError } from './http/respond.ts';
 import { createRouter } from './http/router.ts';
+import { setSecurityHeaders } from './http/security-headers.ts';
 import { createStaticHandler } from './http/static.ts';
 import { syncRoutes } from './http/sync-routes.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -35,6 +38,8 @@ export interface RunningServer {
   /** The demo seed's outcome at this start (seeded only on a database without the demo user). */
   seed: SeedOutcome;
   log: Logger;
+  /** The separate metrics address (FIELDBOARD_METRICS_LISTEN), or null when `/metrics` is on the main port. */
+  metricsUrl: string | null;
   /** Graceful: stop accepting, finish in-flight batches, close sockets with 1001, close the database. */
   close(): Promise<void>;
   /** Terminates every socket without a close frame (tests of reconnect and resume). */
@@ -87,11 +92,13 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const api = createRouter(ctx, [...authRoutes, ...syncRoutes, ...opsRoutes]);
   const serveStatic = createStaticHandler(config.staticDir);
   const sockets = new SocketServer(ctx);
+  const upkeep = startSessionUpkeep(ctx);
 
   async function onRequest(req: IncomingMessage, res: ServerResponse) {
+    setSecurityHeaders(req, res, config.hstsMaxAgeS);
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname === '/api' || url.pathname.startsWith('/api/')) return api(req, res, url);
-    if (url.pathname === '/metrics' && (req.method === 'GET' || req.method === 'HEAD')) return serveMetrics(ctx, res);
+    if (url.pathname === '/metrics' && (req.method === 'GET' || req.method === 'HEAD')) return metricsOnPublicPort(ctx, req, res);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD');
       return sendError(res, 405, 'method-not-allowed', `${req.method} is not allowed here`);
@@ -125,9 +132,22 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       });
     });
   } catch (err) {
+    upkeep.stop();
     await fanout.close();
     await store.close();
     throw err;
+  }
+  let metricsListener: Awaited<ReturnType<typeof startMetricsListener>> | null = null;
+  if (config.metricsListen !== null) {
+    try {
+      metricsListener = await startMetricsListener(ctx, config.metricsListen);
+    } catch (err) {
+      upkeep.stop();
+      http.close();
+      await fanout.close();
+      await store.close();
+      throw err;
+    }
   }
   const port = (http.address() as AddressInfo).port;
   // The default allow-list names the bound port, which is only known now when PORT is 0.
@@ -138,6 +158,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   let closed: Promise<void> | null = null;
   async function close(): Promise<void> {
     closing = true;
+    upkeep.stop();
     const httpClosed = new Promise<void>((resolve) => http.close(() => resolve()));
     http.closeIdleConnections();
     // Frames already received finish (their pushes commit and are answered) before sockets close.
@@ -149,6 +170,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     const forceTimer = setTimeout(() => http.closeAllConnections(), 5000);
     await httpClosed;
     clearTimeout(forceTimer);
+    await metricsListener?.close();
     await Promise.allSettled([...inFlight]);
     await fanout!.close();
     await store.close();
@@ -161,6 +183,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     store,
     seed,
     log,
+    metricsUrl: metricsListener?.url ?? null,
     close: () => (closed ??= close()),
     dropSockets: () => sockets.terminateAll(),
   };

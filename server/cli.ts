@@ -4,7 +4,7 @@
  * Passwords come from --password or FIELDBOARD_PASSWORD, never a prompt, so the CLI works in scripts and CI.
  */
 import { randomBytes } from 'node:crypto';
-import { DashboardIdSchema, parse, type UserId } from '../protocol/index.ts';
+import { DashboardIdSchema, parse, type DashboardId, type UserId } from '../protocol/index.ts';
 import { hashPassword } from './auth/password.ts';
 import { hashToken } from './auth/sessions.ts';
 import { ConfigError, loadConfig } from './config.ts';
@@ -14,12 +14,15 @@ import type { Store } from './store/store.ts';
 const USAGE = `Usage: npm run cli -- <command>
 
   add-user <name> [--password P]          create a user (or set FIELDBOARD_PASSWORD)
-  set-password <name> [--password P]      change a user's password
+  set-password <name> [--password P]      change a user's password (ends all their sessions)
+  revoke-sessions <name>                  end every session of a user (their sockets close)
   add-dashboard <name> --owner <user>     create a dashboard owned by <user>
   add-member <dashboardId> <user>         give <user> access to a dashboard
   list-users                              list every user
   list-dashboards                         list every dashboard and its members
-  add-ingest-token [--label L]            create a metric ingest token (printed once)
+  add-ingest-token (--dashboards ID[,ID…] | --all-dashboards) [--label L]
+                                          create a metric ingest token (printed once) that
+                                          writes to those dashboards only, or to every one
 
 The database is DATABASE_URL (default sqlite:data/fieldboard.db).`;
 
@@ -31,6 +34,9 @@ interface Args {
   flags: Map<string, string>;
 }
 
+/** Options that take no value. */
+const SWITCHES = new Set(['all-dashboards']);
+
 function parseArgs(argv: string[]): Args {
   const positional: string[] = [];
   const flags = new Map<string, string>();
@@ -39,6 +45,7 @@ function parseArgs(argv: string[]): Args {
     if (a.startsWith('--')) {
       const eq = a.indexOf('=');
       if (eq > 0) flags.set(a.slice(2, eq), a.slice(eq + 1));
+      else if (SWITCHES.has(a.slice(2))) flags.set(a.slice(2), 'yes');
       else {
         const value = argv[i + 1];
         if (value === undefined || value.startsWith('--')) throw new UsageError(`${a} needs a value`);
@@ -69,6 +76,8 @@ async function userId(store: Store, name: string): Promise<UserId> {
   return user.id;
 }
 
+const sessions = (n: number) => (n === 1 ? '1 session' : `${n} sessions`);
+
 async function run(store: Store, command: string, args: Args): Promise<void> {
   switch (command) {
     case 'add-user': {
@@ -81,8 +90,17 @@ async function run(store: Store, command: string, args: Args): Promise<void> {
     }
     case 'set-password': {
       const [name] = expect(args, 1, ['password'], 'set-password <name> [--password P]');
-      await store.setPassword(await userId(store, name), await hashPassword(password(args)));
-      console.log(`password of ${name} changed`);
+      const uid = await userId(store, name);
+      await store.setPassword(uid, await hashPassword(password(args)));
+      // Running servers close the sockets of these sessions at their next session check.
+      const revoked = await store.deleteUserSessions(uid);
+      console.log(`password of ${name} changed; ${sessions(revoked)} revoked`);
+      return;
+    }
+    case 'revoke-sessions': {
+      const [name] = expect(args, 1, [], 'revoke-sessions <name>');
+      const revoked = await store.deleteUserSessions(await userId(store, name));
+      console.log(`revoked ${sessions(revoked)} of ${name}`);
       return;
     }
     case 'add-dashboard': {
@@ -118,9 +136,26 @@ async function run(store: Store, command: string, args: Args): Promise<void> {
       return;
     }
     case 'add-ingest-token': {
-      expect(args, 0, ['label'], 'add-ingest-token [--label L]');
+      const usage = 'add-ingest-token (--dashboards ID[,ID...] | --all-dashboards) [--label L]';
+      expect(args, 0, ['label', 'dashboards', 'all-dashboards'], usage);
+      const listed = args.flags.get('dashboards');
+      // A token that writes everywhere must be asked for: a leaked token's reach is its scope.
+      if ((listed === undefined) === !args.flags.has('all-dashboards')) throw new UsageError(`usage: ${usage}`);
+      let scope: 'all' | DashboardId[] = 'all';
+      if (listed !== undefined) {
+        scope = [];
+        for (const raw of listed.split(',').map((x) => x.trim()).filter((x) => x !== '')) {
+          const id = parse(DashboardIdSchema, raw);
+          if (!id.ok) throw new UsageError(`--dashboards: ${raw}: ${id.message}`);
+          scope.push(id.value);
+        }
+        if (scope.length === 0) throw new UsageError(`usage: ${usage}`);
+        const known = new Set((await store.listAllDashboards()).map((d) => d.id));
+        const unknown = scope.filter((id) => !known.has(id));
+        if (unknown.length > 0) throw new CommandError(`no dashboard ${unknown.join(', ')}`);
+      }
       const token = `fbi_${randomBytes(24).toString('base64url')}`;
-      await store.createIngestToken(hashToken(token), args.flags.get('label') ?? '');
+      await store.createIngestToken(hashToken(token), args.flags.get('label') ?? '', scope);
       // Only the hash is stored: this is the one time the token can be seen.
       console.log(token);
       return;

@@ -20,6 +20,24 @@ export interface ServerConfig {
   sessionTtlDays: number;
   /** How often each node re-reads the logs it fans out, in case a commit hint was lost (server/fanout.ts). */
   resyncMs: number;
+  /** Strict-Transport-Security max-age for requests that came over TLS; 0: no HSTS header. */
+  hstsMaxAgeS: number;
+  /** Login throttling (server/auth/login-throttle.ts): consecutive failures of one name from one address. */
+  loginMaxFailures: number;
+  /** How long a name and address stay locked after their last failure over the limit. */
+  loginLockoutS: number;
+  /** Failures from one address (any names) per day, against password spraying. */
+  loginMaxFailuresPerAddressDay: number;
+  /** Take the client address from the last `X-Forwarded-For` entry (only behind a proxy that sets it). */
+  trustProxy: boolean;
+  /** How often open sockets re-check their session, so a revocation made elsewhere closes them. */
+  sessionCheckMs: number;
+  /** How often expired sessions and lapsed login counters are deleted. */
+  purgeIntervalMs: number;
+  /** When set, `/metrics` needs `Authorization: Bearer <token>`. */
+  metricsToken: string | null;
+  /** When set, `/metrics` is served on this address only (a private interface), not on the public port. */
+  metricsListen: { host: string; port: number } | null;
 }
 
 export class ConfigError extends Error {
@@ -40,6 +58,15 @@ export const DEFAULT_CONFIG: ServerConfig = {
   logLevel: 'info',
   sessionTtlDays: 30,
   resyncMs: 10_000,
+  hstsMaxAgeS: 31_536_000,
+  loginMaxFailures: 10,
+  loginLockoutS: 900,
+  loginMaxFailuresPerAddressDay: 100,
+  trustProxy: false,
+  sessionCheckMs: 60_000,
+  purgeIntervalMs: 3_600_000,
+  metricsToken: null,
+  metricsListen: null,
 };
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -51,9 +78,27 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
   return n;
 }
 
+function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${env[name]}"`);
+}
+
 function text(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
   const raw = env[name];
   return raw === undefined || raw.trim() === '' ? fallback : raw.trim();
+}
+
+/** `host:port` or `[v6]:port` of the separate metrics listener. */
+function listenAddress(env: NodeJS.ProcessEnv, name: string): { host: string; port: number } | null {
+  const raw = env[name]?.trim();
+  if (!raw) return null;
+  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$/.exec(raw);
+  const port = Number(m?.[3]);
+  if (!m || port > 65535) throw new ConfigError(`${name} must be host:port (e.g. 127.0.0.1:9464), got "${raw}"`);
+  return { host: m[1] ?? m[2], port };
 }
 
 /** An origin is scheme://host[:port] with nothing after it; browsers send exactly that form. */
@@ -96,6 +141,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
   }
   const origins = env.FIELDBOARD_ALLOWED_ORIGINS;
+  const metricsToken = env.FIELDBOARD_METRICS_TOKEN?.trim() || null;
+  if (metricsToken !== null && metricsToken.length < 16) {
+    throw new ConfigError('FIELDBOARD_METRICS_TOKEN must be at least 16 characters');
+  }
   const ingestToken = env.FIELDBOARD_INGEST_TOKEN?.trim() || null;
   if (ingestToken !== null && ingestToken.length < 16) {
     throw new ConfigError('FIELDBOARD_INGEST_TOKEN must be at least 16 characters');
@@ -113,5 +162,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     logLevel: logLevel as ServerConfig['logLevel'],
     sessionTtlDays: integer(env, 'FIELDBOARD_SESSION_TTL_DAYS', DEFAULT_CONFIG.sessionTtlDays, 1, 3650),
     resyncMs: integer(env, 'FIELDBOARD_RESYNC_MS', DEFAULT_CONFIG.resyncMs, 100, 3_600_000),
+    hstsMaxAgeS: integer(env, 'FIELDBOARD_HSTS_MAX_AGE_S', DEFAULT_CONFIG.hstsMaxAgeS, 0, 63_072_000),
+    loginMaxFailures: integer(env, 'FIELDBOARD_LOGIN_MAX_FAILURES', DEFAULT_CONFIG.loginMaxFailures, 1, 1000),
+    loginLockoutS: integer(env, 'FIELDBOARD_LOGIN_LOCKOUT_S', DEFAULT_CONFIG.loginLockoutS, 1, 86_400),
+    loginMaxFailuresPerAddressDay: integer(
+      env,
+      'FIELDBOARD_LOGIN_MAX_FAILURES_PER_ADDRESS_DAY',
+      DEFAULT_CONFIG.loginMaxFailuresPerAddressDay,
+      1,
+      1_000_000,
+    ),
+    trustProxy: flag(env, 'FIELDBOARD_TRUST_PROXY', DEFAULT_CONFIG.trustProxy),
+    sessionCheckMs: integer(env, 'FIELDBOARD_SESSION_CHECK_MS', DEFAULT_CONFIG.sessionCheckMs, 100, 86_400_000),
+    purgeIntervalMs: integer(env, 'FIELDBOARD_PURGE_INTERVAL_MS', DEFAULT_CONFIG.purgeIntervalMs, 100, 86_400_000),
+    metricsToken,
+    metricsListen: listenAddress(env, 'FIELDBOARD_METRICS_LISTEN'),
   };
 }

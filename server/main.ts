@@ -19,9 +19,10 @@ async function main(): Promise<void> {
   }
   const server = await startServer(config);
   if (server.seed.seeded) {
+    // Never the password itself: logs are shipped and kept where passwords must not be.
     server.log.info(
-      { user: DEMO_USER, password: config.demoPassword },
-      `Demo data created: sign in as "${DEMO_USER}" with password "${config.demoPassword}"`,
+      { user: DEMO_USER },
+      `Demo data created: sign in as "${DEMO_USER}" with the password in FIELDBOARD_DEMO_PASSWORD ("demo" when it is unset)`,
     );
   }
   // Last line of start-up: whoever waits for it (scripts, tests) has seen everything before.

@@ -1,6 +1,8 @@
 /** Sign in, sign out, who am I (PROTOCOL.md "HTTP"). */
-import { LoginBodySchema, parse } from '../../protocol/index.ts';
-import { dummyPasswordHash, verifyPassword } from '../auth/password.ts';
+import { LoginBodySchema, parse, PasswordChangeBodySchema } from '../../protocol/index.ts';
+import { clientAddress, lockedMessage, loginFailed, loginRetryAfterS, loginSucceeded } from '../auth/login-throttle.ts';
+import { dummyPasswordHash, hashPassword, verifyPassword } from '../auth/password.ts';
+import { REVOKED_CLOSE_CODE } from '../auth/session-upkeep.ts';
 import { clearedSessionCookie, hashToken, isHttps, parseCookies, SESSION_COOKIE, startSession } from '../auth/sessions.ts';
 import { invalid, readJson, sendEmpty, sendError, sendJson } from './respond.ts';
 import type { Route } from './router.ts';
@@ -18,10 +20,23 @@ export const authRoutes: Route[] = [
       }
       const body = parse(LoginBodySchema, await readJson(req));
       if (!body.ok) throw invalid(body);
-      const user = await ctx.store.findUserByName(body.value.username);
+      const name = body.value.username;
+      const address = clientAddress(req, ctx.config.trustProxy);
+      const retryAfterS = await loginRetryAfterS(ctx.store, ctx.config, name, address, ctx.now());
+      if (retryAfterS !== null) {
+        ctx.log.warn({ user: name, address, retryAfterS }, 'sign-in refused: too many failures');
+        return sendError(res, 429, 'too-many-attempts', lockedMessage(retryAfterS), { 'Retry-After': String(retryAfterS) });
+      }
+      const user = await ctx.store.findUserByName(name);
       // Verify against a dummy hash for unknown names so timing does not reveal which names exist.
       const ok = await verifyPassword(body.value.password, user?.passwordHash ?? (await dummyPasswordHash()));
-      if (!user || !ok) return sendError(res, 401, 'bad-credentials', 'wrong user name or password');
+      if (!user || !ok) {
+        const failures = await loginFailed(ctx.store, ctx.config, name, address, ctx.now());
+        // Never the password: a near miss is most of a password.
+        ctx.log.warn({ user: name, address, failures }, 'sign-in failed');
+        return sendError(res, 401, 'bad-credentials', 'wrong user name or password');
+      }
+      await loginSucceeded(ctx.store, name, address);
       const { cookie } = await startSession(ctx.store, user.id, ctx.config.sessionTtlDays, ctx.now(), isHttps(req));
       ctx.log.info({ userId: user.id }, 'signed in');
       sendEmpty(res, 204, { 'Set-Cookie': cookie });
@@ -44,6 +59,37 @@ export const authRoutes: Route[] = [
         ctx.hub.closeSession(tokenHash, 1008, 'signed out');
       }
       sendEmpty(res, 204, { 'Set-Cookie': clearedSessionCookie() });
+    },
+  },
+  {
+    // Changing the password ends every other session of the user: whoever else held one (a stolen cookie,
+    // a forgotten device) is out at once on this node and at the next session check on the others.
+    method: 'POST',
+    path: /^\/api\/password$/,
+    auth: 'session',
+    async handle(ctx, { req, res }, session) {
+      const body = parse(PasswordChangeBodySchema, await readJson(req));
+      if (!body.ok) throw invalid(body);
+      const name = session.user.name;
+      const address = clientAddress(req, ctx.config.trustProxy);
+      // A stolen cookie must not become an unthrottled oracle for the password.
+      const retryAfterS = await loginRetryAfterS(ctx.store, ctx.config, name, address, ctx.now());
+      if (retryAfterS !== null) {
+        return sendError(res, 429, 'too-many-attempts', lockedMessage(retryAfterS), { 'Retry-After': String(retryAfterS) });
+      }
+      const user = await ctx.store.findUserByName(name);
+      if (!user || !(await verifyPassword(body.value.currentPassword, user.passwordHash))) {
+        const failures = await loginFailed(ctx.store, ctx.config, name, address, ctx.now());
+        ctx.log.warn({ user: name, address, failures }, 'password change refused: wrong current password');
+        // 403, not 401: the session is fine, and a 401 would make the worker think it was signed out.
+        return sendError(res, 403, 'bad-credentials', 'the current password is wrong');
+      }
+      await loginSucceeded(ctx.store, name, address);
+      await ctx.store.setPassword(user.id, await hashPassword(body.value.newPassword));
+      const revoked = await ctx.store.deleteUserSessions(user.id, session.tokenHash);
+      ctx.hub.closeUser(user.id, session.tokenHash, REVOKED_CLOSE_CODE, 'session revoked');
+      ctx.log.info({ userId: user.id, revoked }, 'password changed; other sessions revoked');
+      sendEmpty(res, 204);
     },
   },
   {

@@ -1,23 +1,27 @@
 /** Health, Prometheus metrics, and metric ingest (authenticated by bearer token, not by session). */
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { DashboardIdSchema, IngestBodySchema, MetricKeySchema, parse } from '../../protocol/index.ts';
+import { DashboardIdSchema, IngestBodySchema, MetricKeySchema, parse, type DashboardId } from '../../protocol/index.ts';
 import { hashToken } from '../auth/sessions.ts';
 import type { ServerContext } from '../context.ts';
 import { HttpError, invalid, readJson, sendEmpty, sendJson } from './respond.ts';
 import type { Route } from './router.ts';
 
-async function ingestAllowed(ctx: ServerContext, req: IncomingMessage): Promise<boolean> {
+/** The dashboards the request's bearer token may write ('all' for the shared token), or null: no valid token. */
+async function ingestScope(ctx: ServerContext, req: IncomingMessage): Promise<'all' | DashboardId[] | null> {
   const match = /^Bearer\s+(\S{1,500})$/i.exec(req.headers.authorization ?? '');
-  if (!match) return false;
+  if (!match) return null;
   const token = match[1];
   const shared = ctx.config.ingestToken;
   if (shared !== null) {
     // Compare hashes so both sides have the same length and the comparison time says nothing.
-    if (timingSafeEqual(Buffer.from(hashToken(token), 'hex'), Buffer.from(hashToken(shared), 'hex'))) return true;
+    if (timingSafeEqual(Buffer.from(hashToken(token), 'hex'), Buffer.from(hashToken(shared), 'hex'))) return 'all';
   }
-  return ctx.store.hasIngestToken(hashToken(token));
+  return ctx.store.ingestTokenScope(hashToken(token));
 }
+
+/** One answer for an unknown dashboard, one outside the token's scope and an unused key: no existence oracle. */
+const NO_TARGET = () => new HttpError(404, 'not-found', 'no metric widget with this key on this dashboard for this token');
 
 export const opsRoutes: Route[] = [
   {
@@ -50,20 +54,24 @@ export const opsRoutes: Route[] = [
     path: /^\/api\/ingest\/([^/]+)\/([^/]+)$/,
     auth: 'none',
     async handle(ctx, { req, res, params }) {
-      if (!(await ingestAllowed(ctx, req))) {
+      const scope = await ingestScope(ctx, req);
+      if (scope === null) {
         res.setHeader('WWW-Authenticate', 'Bearer');
         throw new HttpError(401, 'unauthorized', 'a valid ingest bearer token is required');
       }
       const dashboardId = parse(DashboardIdSchema, params[0]);
       if (!dashboardId.ok) throw new HttpError(400, 'invalid', `dashboardId: ${dashboardId.message}`);
+      if (scope !== 'all' && !scope.includes(dashboardId.value)) throw NO_TARGET();
       const metricKey = parse(MetricKeySchema, params[1]);
       if (!metricKey.ok) throw new HttpError(400, 'invalid', `metricKey: ${metricKey.message}`);
       const body = parse(IngestBodySchema, await readJson(req));
       if (!body.ok) throw invalid(body);
       const point = { value: body.value.value, at: body.value.at ?? ctx.now() };
       const changes = await ctx.track(ctx.store.ingest(dashboardId.value, metricKey.value, point));
+      // Nothing written: an unknown dashboard or no live metric widget with this key. 404, so a sender whose
+      // points go nowhere finds out (it used to get 202 and never knew).
+      if (changes.length === 0) throw NO_TARGET();
       await ctx.fanout.committed(changes);
-      // 202 even when no widget uses this key: the sender need not know the dashboard's layout.
       sendEmpty(res, 202);
     },
   },

@@ -30,9 +30,9 @@ export function sendEmpty(res: ServerResponse, status: number, headers: Record<s
   res.end();
 }
 
-export function sendError(res: ServerResponse, status: number, code: string, message: string) {
+export function sendError(res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}) {
   const body: ErrorBody = { error: { code, message } };
-  sendJson(res, status, body);
+  sendJson(res, status, body, headers);
 }
 
 /** Reads the whole body, refusing (413) past the limit without buffering the rest. */

@@ -34,7 +34,7 @@ const NO_CACHE = new Set(['index.html', 'sw.js', 'manifest.webmanifest', 'regist
 const HASHED = /[-.][A-Za-z0-9_-]{8,}\.[a-z0-9]+$/;
 
 const MISSING_BUILD = `<!doctype html><html lang="en"><meta charset="utf-8"><title>Fieldboard</title>
-<body style="font-family:system-ui;max-width:40em;margin:4em auto">
+<body>
 <h1>Fieldboard server is running</h1>
 <p>The web app has not been built yet. Run <code>npm run build</code> (or <code>npm start</code>, which builds
 first) and reload.</p></body></html>`;
@@ -63,7 +63,6 @@ function send(req: IncomingMessage, res: ServerResponse, file: string, size: num
     'Content-Type': TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream',
     'Content-Length': size,
     'Cache-Control': cacheControl(rel),
-    'X-Content-Type-Options': 'nosniff',
     // The SW must be allowed to control the whole origin even if it is ever served from a sub-path.
     ...(path.basename(rel) === 'sw.js' ? { 'Service-Worker-Allowed': '/' } : {}),
   });

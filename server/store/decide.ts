@@ -8,6 +8,7 @@
 import {
   applyMutation,
   type Change,
+  type ClientId,
   type DashboardId,
   type Mutation,
   type MutationResult,
@@ -15,6 +16,35 @@ import {
   type WidgetRecord,
 } from '../../protocol/index.ts';
 import type { PushContext } from './store.ts';
+
+/**
+ * The writer a field stamp names: the client *of this user*. A clientId is chosen by the device and anyone
+ * can send it, so on its own it proved nothing: another member presenting someone's clientId made that
+ * person's edits look like their own, and "the same writer never conflicts" turned a real conflict into a
+ * silent overwrite. Users who share one browser profile share its clientId by design (DESIGN.md, "Whose
+ * outbox"), which is why the stamp names both instead of the clientId being refused to all but one user.
+ */
+export function writerOf(ctx: Pick<PushContext, 'clientId' | 'userId'>): ClientId {
+  return `${ctx.clientId}@${ctx.userId}` as ClientId;
+}
+
+/**
+ * Stamps written before writers named the user carry the bare clientId, which does not say whose it was. One
+ * is read as this writer's only when it is provably so: it stamps the widget's latest change and that change
+ * was this user's (`updatedBy`). Any other bare stamp counts as another writer's: at worst a client's own
+ * edit in flight across the upgrade shows as a conflict for a person to settle, never a silent overwrite.
+ * Stored records are not rewritten for it; each field sheds its bare stamp at its next change.
+ */
+function adoptBareStamps(record: WidgetRecord | null, ctx: PushContext, writer: ClientId): WidgetRecord | null {
+  if (record === null || record.widget.updatedBy !== ctx.userId) return record;
+  let stamps: WidgetRecord['stamps'] | null = null;
+  for (const [field, stamp] of Object.entries(record.stamps)) {
+    if (stamp.c !== ctx.clientId || stamp.v !== record.widget.version) continue;
+    stamps ??= { ...record.stamps };
+    stamps[field] = { ...stamp, c: writer };
+  }
+  return stamps === null ? record : { ...record, stamps };
+}
 
 /** A widget as the batch holds it: read once, changed in memory, written once at the end. */
 export interface CachedWidget {
@@ -56,7 +86,8 @@ export function decide(m: Mutation, ctx: PushContext, s: BatchState): Decision {
     return { result: s.record(m, { id: m.id, status: 'rejected', code: 'forbidden', message: `not a member of dashboard ${m.dashboardId}` }) };
   }
   const w = s.widget(m.dashboardId, m.args.widgetId);
-  const outcome = applyMutation(w.record, m, { userId: ctx.userId, now: ctx.now, clientId: ctx.clientId });
+  const writer = writerOf(ctx);
+  const outcome = applyMutation(adoptBareStamps(w.record, ctx, writer), m, { userId: ctx.userId, now: ctx.now, clientId: writer });
   switch (outcome.kind) {
     case 'applied': {
       const seq = s.nextSeq(m.dashboardId);

@@ -88,6 +88,29 @@ const MIGRATIONS: readonly Migration[] = [
     `);
     db.prepare(`INSERT INTO meta (key, value) VALUES ('epoch', ?)`).run(`e${randomBytes(12).toString('base64url')}`);
   },
+  // 2: login throttling counters (server/auth/login-throttle.ts), and an index to purge expired sessions.
+  (db) => {
+    db.exec(`
+      CREATE TABLE login_failures (
+        key TEXT PRIMARY KEY,
+        count INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX login_failures_expiry ON login_failures(expires_at);
+      CREATE INDEX sessions_expiry ON sessions(expires_at);
+    `);
+  },
+  // 3: ingest tokens scoped to dashboards. Tokens made before keep writing everywhere (all_dashboards 1).
+  (db) => {
+    db.exec(`
+      ALTER TABLE ingest_tokens ADD COLUMN all_dashboards INTEGER NOT NULL DEFAULT 1;
+      CREATE TABLE ingest_token_dashboards (
+        token_hash TEXT NOT NULL REFERENCES ingest_tokens(token_hash) ON DELETE CASCADE,
+        dashboard_id TEXT NOT NULL REFERENCES dashboards(id) ON DELETE CASCADE,
+        PRIMARY KEY (token_hash, dashboard_id)
+      ) STRICT;
+    `);
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

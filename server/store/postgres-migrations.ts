@@ -91,6 +91,29 @@ const MIGRATIONS: readonly Migration[] = [
     `);
     await client.query(`INSERT INTO meta (key, value) VALUES ('epoch', $1)`, [`e${randomBytes(12).toString('base64url')}`]);
   },
+  // 2: login throttling counters (server/auth/login-throttle.ts), and an index to purge expired sessions.
+  async (client) => {
+    await client.query(`
+      CREATE TABLE login_failures (
+        key text PRIMARY KEY,
+        count integer NOT NULL,
+        expires_at bigint NOT NULL
+      );
+      CREATE INDEX login_failures_expiry ON login_failures(expires_at);
+      CREATE INDEX sessions_expiry ON sessions(expires_at);
+    `);
+  },
+  // 3: ingest tokens scoped to dashboards. Tokens made before keep writing everywhere (all_dashboards true).
+  async (client) => {
+    await client.query(`
+      ALTER TABLE ingest_tokens ADD COLUMN all_dashboards boolean NOT NULL DEFAULT true;
+      CREATE TABLE ingest_token_dashboards (
+        token_hash text NOT NULL REFERENCES ingest_tokens(token_hash) ON DELETE CASCADE,
+        dashboard_id text NOT NULL REFERENCES dashboards(id) ON DELETE CASCADE,
+        PRIMARY KEY (token_hash, dashboard_id)
+      );
+    `);
+  },
 ];
 
 export const PG_SCHEMA_VERSION = MIGRATIONS.length;

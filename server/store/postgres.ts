@@ -26,8 +26,9 @@ import { changeOf, type ChangeRow } from './sqlite-statements.ts';
 import { applyBatchPg, ingestPg } from './postgres-apply.ts';
 import { PgHintListener } from './postgres-listen.ts';
 import { migratePostgres } from './postgres-migrations.ts';
+import { countFailurePg, createIngestTokenPg, failuresPg, ingestTokenScopePg, purgeExpiredPg } from './postgres-security.ts';
 import { openPool, runTx } from './postgres-pool.ts';
-import type { BatchOutcome, CatchUp, HintHandlers, HintListener, PushContext, Store, StoredUser } from './store.ts';
+import type { BatchOutcome, CatchUp, FailureCount, HintHandlers, HintListener, PushContext, Store, StoredUser } from './store.ts';
 
 const CHANGE_COLUMNS = 'c.dashboard_id, c.seq, c.widget_id, c.version, c.widget, c.mutation_id, c.client_id, c.user_id, c.at';
 
@@ -128,6 +129,30 @@ export class PostgresStore implements Store {
 
   async deleteSession(tokenHash: string): Promise<void> {
     await this.pool.query('DELETE FROM sessions WHERE token_hash = $1', [tokenHash]);
+  }
+
+  async deleteUserSessions(userId: UserId, keepTokenHash?: string): Promise<number> {
+    const { rowCount } = await this.pool.query('DELETE FROM sessions WHERE user_id = $1 AND token_hash IS DISTINCT FROM $2', [
+      userId,
+      keepTokenHash ?? null,
+    ]);
+    return rowCount ?? 0;
+  }
+
+  purgeExpired(now: number): Promise<{ sessions: number; failures: number }> {
+    return purgeExpiredPg(this.pool, now);
+  }
+
+  countFailure(key: string, now: number, ttlMs: number, extend: boolean): Promise<FailureCount> {
+    return countFailurePg(this.pool, key, now, ttlMs, extend);
+  }
+
+  failures(key: string, now: number): Promise<FailureCount | null> {
+    return failuresPg(this.pool, key, now);
+  }
+
+  async clearFailures(key: string): Promise<void> {
+    await this.pool.query('DELETE FROM login_failures WHERE key = $1', [key]);
   }
 
   async createDashboard(name: string, ownerId: UserId): Promise<DashboardSummary> {
@@ -231,13 +256,12 @@ export class PostgresStore implements Store {
     return runTx(this.pool, 'BEGIN', (db) => ingestPg(db, dashboardId, metricKey, point));
   }
 
-  async createIngestToken(tokenHash: string, label: string): Promise<void> {
-    await this.pool.query('INSERT INTO ingest_tokens (token_hash, label) VALUES ($1, $2)', [tokenHash, label]);
+  createIngestToken(tokenHash: string, label: string, scope: 'all' | readonly DashboardId[]): Promise<void> {
+    return createIngestTokenPg(this.pool, tokenHash, label, scope);
   }
 
-  async hasIngestToken(tokenHash: string): Promise<boolean> {
-    const { rowCount } = await this.pool.query('SELECT 1 FROM ingest_tokens WHERE token_hash = $1', [tokenHash]);
-    return (rowCount ?? 0) > 0;
+  ingestTokenScope(tokenHash: string): Promise<'all' | DashboardId[] | null> {
+    return ingestTokenScopePg(this.pool, tokenHash);
   }
 
   listenHints(handlers: HintHandlers): HintListener {

@@ -52,6 +52,20 @@ export function prepareStatements(db: Database.Database) {
     createSession: s('INSERT INTO sessions (token_hash, user_id, expires_at) VALUES (?, ?, ?)'),
     session: s<{ user_id: string; expires_at: number }>('SELECT user_id, expires_at FROM sessions WHERE token_hash = ?'),
     deleteSession: s('DELETE FROM sessions WHERE token_hash = ?'),
+    deleteUserSessions: s('DELETE FROM sessions WHERE user_id = ? AND token_hash IS NOT ?'),
+    purgeSessions: s('DELETE FROM sessions WHERE expires_at <= ?'),
+    purgeFailures: s('DELETE FROM login_failures WHERE expires_at <= ?'),
+    // All right-hand sides read the row as it was, so `expires_at` below sees the old end.
+    countFailure: s<{ count: number; expires_at: number }>(
+      `INSERT INTO login_failures (key, count, expires_at) VALUES (@key, 1, @expires)
+       ON CONFLICT (key) DO UPDATE SET
+         count = CASE WHEN login_failures.expires_at <= @now THEN 1 ELSE login_failures.count + 1 END,
+         expires_at = CASE WHEN login_failures.expires_at <= @now OR @extend = 1 THEN excluded.expires_at
+                           ELSE login_failures.expires_at END
+       RETURNING count, expires_at`,
+    ),
+    failures: s<{ count: number; expires_at: number }>('SELECT count, expires_at FROM login_failures WHERE key = ? AND expires_at > ?'),
+    clearFailures: s('DELETE FROM login_failures WHERE key = ?'),
 
     createDashboard: s('INSERT INTO dashboards (id, name, owner_id) VALUES (?, ?, ?)'),
     dashboardExists: s<{ ok: number }>('SELECT 1 AS ok FROM dashboards WHERE id = ?'),
@@ -102,8 +116,12 @@ export function prepareStatements(db: Database.Database) {
     since: s<ChangeRow>(`SELECT ${CHANGE_COLUMNS} FROM changes c WHERE c.dashboard_id = ? AND c.seq > ? ORDER BY c.seq LIMIT ?`),
     recent: s<ChangeRow>(`SELECT ${CHANGE_COLUMNS} FROM changes c WHERE c.dashboard_id = ? ORDER BY c.seq DESC LIMIT ?`),
 
-    createIngestToken: s('INSERT INTO ingest_tokens (token_hash, label) VALUES (?, ?)'),
-    ingestToken: s<{ ok: number }>('SELECT 1 AS ok FROM ingest_tokens WHERE token_hash = ?'),
+    createIngestToken: s('INSERT INTO ingest_tokens (token_hash, label, all_dashboards) VALUES (?, ?, ?)'),
+    scopeIngestToken: s('INSERT INTO ingest_token_dashboards (token_hash, dashboard_id) VALUES (?, ?)'),
+    ingestToken: s<{ all_dashboards: number }>('SELECT all_dashboards FROM ingest_tokens WHERE token_hash = ?'),
+    ingestTokenDashboards: s<{ dashboard_id: string }>(
+      'SELECT dashboard_id FROM ingest_token_dashboards WHERE token_hash = ? ORDER BY dashboard_id',
+    ),
   };
 }
 

@@ -21,7 +21,7 @@ import {
 import { migrate } from './migrations.ts';
 import { applyBatchInTx, ingestInTx } from './sqlite-apply.ts';
 import { changeOf, prepareStatements, type Statements } from './sqlite-statements.ts';
-import type { BatchOutcome, CatchUp, HintListener, PushContext, Store, StoredUser } from './store.ts';
+import type { BatchOutcome, CatchUp, FailureCount, HintListener, PushContext, Store, StoredUser } from './store.ts';
 
 export interface SqliteStoreOptions {
   /** How long a statement waits for another process's lock before failing (ms). */
@@ -90,6 +90,31 @@ export class SqliteStore implements Store {
 
   async deleteSession(tokenHash: string): Promise<void> {
     this.st.deleteSession.run(tokenHash);
+  }
+
+  async deleteUserSessions(userId: UserId, keepTokenHash?: string): Promise<number> {
+    return this.st.deleteUserSessions.run(userId, keepTokenHash ?? null).changes;
+  }
+
+  async purgeExpired(now: number): Promise<{ sessions: number; failures: number }> {
+    return this.db.transaction(() => ({
+      sessions: this.st.purgeSessions.run(now).changes,
+      failures: this.st.purgeFailures.run(now).changes,
+    }))();
+  }
+
+  async countFailure(key: string, now: number, ttlMs: number, extend: boolean): Promise<FailureCount> {
+    const row = this.st.countFailure.get({ key, now, expires: now + ttlMs, extend: extend ? 1 : 0 })!;
+    return { count: row.count, expiresAt: row.expires_at };
+  }
+
+  async failures(key: string, now: number): Promise<FailureCount | null> {
+    const row = this.st.failures.get(key, now);
+    return row ? { count: row.count, expiresAt: row.expires_at } : null;
+  }
+
+  async clearFailures(key: string): Promise<void> {
+    this.st.clearFailures.run(key);
   }
 
   async createDashboard(name: string, ownerId: UserId): Promise<DashboardSummary> {
@@ -168,12 +193,21 @@ export class SqliteStore implements Store {
     return this.db.transaction(() => ingestInTx(this.st, dashboardId, metricKey, point)).immediate();
   }
 
-  async createIngestToken(tokenHash: string, label: string): Promise<void> {
-    this.st.createIngestToken.run(tokenHash, label);
+  async createIngestToken(tokenHash: string, label: string, scope: 'all' | readonly DashboardId[]): Promise<void> {
+    // One transaction: an unknown dashboard (foreign key) leaves no token behind.
+    this.db.transaction(() => {
+      this.st.createIngestToken.run(tokenHash, label, scope === 'all' ? 1 : 0);
+      if (scope !== 'all') for (const id of scope) this.st.scopeIngestToken.run(tokenHash, id);
+    }).immediate();
   }
 
-  async hasIngestToken(tokenHash: string): Promise<boolean> {
-    return this.st.ingestToken.get(tokenHash) !== undefined;
+  async ingestTokenScope(tokenHash: string): Promise<'all' | DashboardId[] | null> {
+    return this.db.transaction(() => {
+      const row = this.st.ingestToken.get(tokenHash);
+      if (!row) return null;
+      if (row.all_dashboards === 1) return 'all' as const;
+      return this.st.ingestTokenDashboards.all(tokenHash).map((r) => r.dashboard_id as DashboardId);
+    })();
   }
 
   async ping(): Promise<boolean> {

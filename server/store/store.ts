@@ -57,6 +57,13 @@ export interface HintListener {
   close(): Promise<void>;
 }
 
+/** A failure counter of login throttling (server/auth/login-throttle.ts). */
+export interface FailureCount {
+  count: number;
+  /** When the counter lapses (ms since the epoch); from then on it counts as zero. */
+  expiresAt: number;
+}
+
 export interface StoredUser extends User {
   passwordHash: string;
 }
@@ -80,6 +87,20 @@ export interface Store {
   createSession(tokenHash: string, userId: UserId, expiresAt: number): Promise<void>;
   getSession(tokenHash: string, now: number): Promise<{ userId: UserId; expiresAt: number } | null>;
   deleteSession(tokenHash: string): Promise<void>;
+  /** Revocation: deletes every session of the user but `keepTokenHash` (if given); answers how many went. */
+  deleteUserSessions(userId: UserId, keepTokenHash?: string): Promise<number>;
+  /** Deletes expired sessions and lapsed failure counters (run periodically by every node). */
+  purgeExpired(now: number): Promise<{ sessions: number; failures: number }>;
+
+  /**
+   * Adds one failure to the counter `key`, atomically (several nodes count together): a lapsed or missing
+   * counter starts again at 1 and lapses `ttlMs` from now; a live one lapses `ttlMs` from now when
+   * `extend` (a sliding window), else keeps its end (a fixed window).
+   */
+  countFailure(key: string, now: number, ttlMs: number, extend: boolean): Promise<FailureCount>;
+  /** The live counter `key`, or null (none, or lapsed). */
+  failures(key: string, now: number): Promise<FailureCount | null>;
+  clearFailures(key: string): Promise<void>;
 
   createDashboard(name: string, ownerId: UserId): Promise<DashboardSummary>;
   listDashboards(userId: UserId): Promise<DashboardSummary[]>;
@@ -119,8 +140,10 @@ export interface Store {
 
   /** Server-made change for every live metric widget of the dashboard with this key (none: no change). */
   ingest(dashboardId: DashboardId, metricKey: string, point: { value: number; at: number }): Promise<Change[]>;
-  createIngestToken(tokenHash: string, label: string): Promise<void>;
-  hasIngestToken(tokenHash: string): Promise<boolean>;
+  /** An ingest token for every dashboard, or for the dashboards listed (unknown ones: refused, nothing made). */
+  createIngestToken(tokenHash: string, label: string, scope: 'all' | readonly DashboardId[]): Promise<void>;
+  /** The dashboards a token may write (listed in id order), 'all', or null for an unknown token. */
+  ingestTokenScope(tokenHash: string): Promise<'all' | DashboardId[] | null>;
 
   /** Cheap liveness probe of the database for /api/health. */
   ping(): Promise<boolean>;

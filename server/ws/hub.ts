@@ -90,6 +90,11 @@ export class Hub {
     for (const s of [...this.all]) if (s.tokenHash === tokenHash) s.close(code, reason);
   }
 
+  /** Closes every socket of the user except those of `keepTokenHash` (revocation: a password change). */
+  closeUser(userId: UserId, keepTokenHash: string | null, code: number, reason: string): void {
+    for (const s of [...(this.byUser.get(userId) ?? [])]) if (s.tokenHash !== keepTokenHash) s.close(code, reason);
+  }
+
   subscribers(): Iterable<Subscriber> {
     return this.all;
   }

@@ -17,6 +17,7 @@ function refuse(socket: Duplex, status: number, text: string): void {
   const body = JSON.stringify({ error: { code: text.toLowerCase().replace(/ /g, '-'), message: text } });
   socket.end(
     `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
+      'X-Content-Type-Options: nosniff\r\nCache-Control: no-store\r\n' +
       `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   );
 }

@@ -61,6 +61,7 @@ import {
   writeDashboards,
 } from '../../sw/db.ts';
 import { Requests, type RequestCommand } from './requests.ts';
+import { signInRefusal } from './sign-in-answer.ts';
 import type { SignInResult, SyncClient } from './types.ts';
 
 export interface SwClientOptions {
@@ -391,8 +392,10 @@ export class SwSyncClient implements SyncClient {
     } catch {
       return { ok: false, message: 'No network: signing in needs a connection to the server.' };
     }
-    if (r.status === 401) return { ok: false, message: 'Wrong username or password.' };
-    if (!r.ok) return { ok: false, message: `Sign-in failed (HTTP ${r.status}).` };
+    if (!r.ok) {
+      const body: unknown = await r.json().catch(() => null);
+      return { ok: false, message: signInRefusal(r.status, body, r.headers.get('retry-after')) };
+    }
     signedOutOnPurpose(false);
     try {
       return await this.startAs(await fetch('/api/me', { credentials: 'same-origin' }));

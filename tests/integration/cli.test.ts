@@ -44,7 +44,8 @@ async function withStore<T>(fn: (store: Awaited<ReturnType<typeof openStore>>) =
   }
 }
 
-describe('cli', () => {
+// Every command is a fresh `node --import tsx` process: seconds each on a loaded machine.
+describe('cli', { timeout: 90_000 }, () => {
   it('adds users with a password from the flag or the environment, and refuses duplicates', async () => {
     expect((await cli(['add-user', 'alice', '--password', 'alice-pw'])).code).toBe(0);
     expect((await cli(['add-user', 'bob'], { FIELDBOARD_PASSWORD: 'bob-pw' })).code).toBe(0);
@@ -88,14 +89,23 @@ describe('cli', () => {
     expect(dashboards.stdout).toContain('Plant A');
   });
 
-  it('prints an ingest token once and stores only its hash', async () => {
-    const out = await cli(['add-ingest-token', '--label', 'plc-1']);
-    expect(out.code).toBe(0);
-    const token = out.stdout.trim();
+  it('prints an ingest token once and stores only its hash, scoped to the dashboards named or to all', async () => {
+    await cli(['add-user', 'alice', '--password', 'alice-pw']);
+    const d1 = /\((d_[^)]+)\)/.exec((await cli(['add-dashboard', 'Plant A', '--owner', 'alice'])).stdout)![1];
+    const d2 = /\((d_[^)]+)\)/.exec((await cli(['add-dashboard', 'Plant B', '--owner', 'alice'])).stdout)![1];
+    const all = await cli(['add-ingest-token', '--label', 'plc-1', '--all-dashboards']);
+    expect(all.code).toBe(0);
+    const token = all.stdout.trim();
     expect(token.length).toBeGreaterThan(20);
+    const scoped = await cli(['add-ingest-token', '--dashboards', `${d1},${d2}`]);
+    expect(scoped.code).toBe(0);
+    // A choice must be made; an unknown dashboard is refused and makes no token.
+    expect((await cli(['add-ingest-token', '--label', 'x'])).code).toBe(2);
+    expect((await cli(['add-ingest-token', '--dashboards', 'd_unknown'])).code).toBe(1);
     await withStore(async (store) => {
-      expect(await store.hasIngestToken(hashToken(token))).toBe(true);
-      expect(await store.hasIngestToken(token)).toBe(false);
+      expect(await store.ingestTokenScope(hashToken(token))).toBe('all');
+      expect(await store.ingestTokenScope(token)).toBeNull();
+      expect(await store.ingestTokenScope(hashToken(scoped.stdout.trim()))).toEqual([d1, d2].sort());
     });
   });
 

@@ -70,12 +70,12 @@ describe('ingest', () => {
     s.close();
   });
 
-  it('accepts tokens made by the CLI, refuses missing or wrong tokens with 401, and 202 for unused keys', async () => {
-    await world.server.store.createIngestToken(hashToken('cli-made-token-abcdef'), 'test');
+  it('accepts tokens made by the CLI, refuses missing or wrong tokens with 401, and 404 for unused keys', async () => {
+    await world.server.store.createIngestToken(hashToken('cli-made-token-abcdef'), 'test', 'all');
     expect((await ingest('cli-made-token-abcdef')).status).toBe(202);
     expect((await ingest(null)).status).toBe(401);
     expect((await ingest('wrong-token-wrong-token')).status).toBe(401);
-    expect((await ingest(SHARED_TOKEN, 'unused-key')).status).toBe(202);
+    expect((await ingest(SHARED_TOKEN, 'unused-key')).status).toBe(404);
     expect((await ingest(SHARED_TOKEN, 'flow', { value: 'high' })).status).toBe(400);
   });
 

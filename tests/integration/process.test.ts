@@ -55,6 +55,21 @@ describe('config', () => {
       heartbeatMs: 25_000,
       logLevel: 'info',
       sessionTtlDays: 30,
+      hstsMaxAgeS: 31_536_000,
+      loginMaxFailures: 10,
+      loginLockoutS: 900,
+      loginMaxFailuresPerAddressDay: 100,
+      trustProxy: false,
+      sessionCheckMs: 60_000,
+      purgeIntervalMs: 3_600_000,
+      metricsToken: null,
+      metricsListen: null,
+    });
+    expect(loadConfig({ FIELDBOARD_METRICS_LISTEN: '10.0.0.5:9464' }).metricsListen).toEqual({ host: '10.0.0.5', port: 9464 });
+    expect(loadConfig({ FIELDBOARD_METRICS_LISTEN: '[::1]:9464' }).metricsListen).toEqual({ host: '::1', port: 9464 });
+    expect(loadConfig({ FIELDBOARD_TRUST_PROXY: 'true', FIELDBOARD_LOGIN_MAX_FAILURES: '5' })).toMatchObject({
+      trustProxy: true,
+      loginMaxFailures: 5,
     });
     expect(loadConfig({ FIELDBOARD_ALLOWED_ORIGINS: 'https://a.example, http://b.example:8080' }).allowedOrigins).toEqual([
       'https://a.example',
@@ -73,6 +88,16 @@ describe('config', () => {
       { FIELDBOARD_INGEST_TOKEN: 'short' },
       { FIELDBOARD_SESSION_TTL_DAYS: '0' },
       { FIELDBOARD_RESYNC_MS: '10' },
+      { FIELDBOARD_HSTS_MAX_AGE_S: '-1' },
+      { FIELDBOARD_LOGIN_MAX_FAILURES: '0' },
+      { FIELDBOARD_LOGIN_LOCKOUT_S: 'soon' },
+      { FIELDBOARD_LOGIN_MAX_FAILURES_PER_ADDRESS_DAY: '0' },
+      { FIELDBOARD_TRUST_PROXY: 'maybe' },
+      { FIELDBOARD_SESSION_CHECK_MS: '5' },
+      { FIELDBOARD_PURGE_INTERVAL_MS: 'hourly' },
+      { FIELDBOARD_METRICS_TOKEN: 'short' },
+      { FIELDBOARD_METRICS_LISTEN: '9464' },
+      { FIELDBOARD_METRICS_LISTEN: 'host:99999' },
     ];
     for (const env of bad) {
       const name = Object.keys(env)[0];
@@ -103,10 +128,12 @@ describe('DATABASE_URL', () => {
 });
 
 describe('server process', () => {
-  it('logs its URL and the seeded demo password, and on SIGTERM closes sockets with 1001 and exits 0', async () => {
+  it('logs its URL and the demo seed but never the demo password, and on SIGTERM closes sockets with 1001 and exits 0', async () => {
     const p = startProcess({ FIELDBOARD_DEMO_PASSWORD: 'proc-pw' });
     const url = await p.listening;
-    expect(p.output()).toContain('proc-pw');
+    expect(p.output()).toContain('Demo data created');
+    expect(p.output()).toContain('FIELDBOARD_DEMO_PASSWORD');
+    expect(p.output()).not.toContain('proc-pw');
     const login = await fetch(`${url}/api/login`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', Origin: url },

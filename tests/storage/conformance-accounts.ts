@@ -97,10 +97,17 @@ export function accountsConformance(withStore: (fn: (store: Store) => Promise<vo
   });
 
   describe('ingest tokens, epoch, ping', () => {
-    it('knows ingest tokens by hash only', withStore(async (store) => {
-      await store.createIngestToken('hash-of-token', 'plc-1');
-      expect(await store.hasIngestToken('hash-of-token')).toBe(true);
-      expect(await store.hasIngestToken('another')).toBe(false);
+    it('knows ingest tokens by hash only, with the dashboards they may write', withStore(async (store) => {
+      const alice = await store.createUser('alice', 'h');
+      const a = await store.createDashboard('A', alice.id);
+      const b = await store.createDashboard('B', alice.id);
+      await store.createIngestToken('hash-of-token', 'plc-1', 'all');
+      await store.createIngestToken('hash-scoped', 'plc-2', [a.id, b.id]);
+      expect(await store.ingestTokenScope('hash-of-token')).toBe('all');
+      expect((await store.ingestTokenScope('hash-scoped')) as string[]).toEqual([a.id, b.id].sort());
+      expect(await store.ingestTokenScope('another')).toBeNull();
+      await expect(store.createIngestToken('hash-bad', 'x', ['d_nope' as DashboardId])).rejects.toThrow();
+      expect(await store.ingestTokenScope('hash-bad')).toBeNull();
     }));
 
     it('has a non-empty epoch that fits the wire (at most 100 characters) and answers ping', withStore(async (store) => {

@@ -8,6 +8,7 @@ import type { Store } from '../../server/store/store.ts';
 import { accountsConformance } from './conformance-accounts.ts';
 import { applyConformance } from './conformance-apply.ts';
 import { feedConformance } from './conformance-feed.ts';
+import { securityConformance } from './conformance-security.ts';
 
 export function describeStoreConformance(name: string, makeStore: () => Promise<Store>): void {
   const withStore = (fn: (store: Store) => Promise<void>) => async () => {
@@ -22,5 +23,6 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
     accountsConformance(withStore);
     applyConformance(withStore);
     feedConformance(withStore);
+    securityConformance(withStore);
   });
 }
