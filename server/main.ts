@@ -25,8 +25,13 @@ async function main(): Promise<void> {
       `Demo data created: sign in as "${DEMO_USER}" with the password in FIELDBOARD_DEMO_PASSWORD ("demo" when it is unset)`,
     );
   }
-  // Last line of start-up: whoever waits for it (scripts, tests) has seen everything before.
+  // The log line scripts and tests wait for: they have seen every log record before it.
   server.log.info({ url: server.url }, `Fieldboard listening on ${server.url}`);
+  // Then the one plain line a person reads (the JSON log is for machines), with the demo sign-in while the
+  // demo user exists. The default password "demo" is no secret (README); any other is never printed.
+  const demo = (await server.store.findUserByName(DEMO_USER)) !== null;
+  const signIn = config.demoPassword === 'demo' ? `sign in as ${DEMO_USER} / demo` : `sign in as ${DEMO_USER} with the password in FIELDBOARD_DEMO_PASSWORD`;
+  console.log(`Fieldboard is running at ${server.url}${demo ? `  (${signIn})` : ''}`);
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {

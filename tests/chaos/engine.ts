@@ -419,7 +419,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
           headers: { 'content-type': 'application/json', authorization: `Bearer ${INGEST_TOKEN}` },
           body: JSON.stringify({ value: Math.round(rng.next() * 1000) / 10 }),
         }).catch(() => null);
-        if (!r || r.status !== 202) skip(`ingest answered ${r?.status ?? 'nothing'} (server restarting?)`);
+        if (!r || r.status !== 202) skip(`ingest answered ${r?.status ?? "nothing"} (server restarting, or no metric widget reads "flow")`);
         return;
       }
       case 'pause':

@@ -128,6 +128,24 @@ describe('DATABASE_URL', () => {
 });
 
 describe('server process', () => {
+  it('ends its start-up with a plain line a person reads: the URL, and the demo sign-in when the password is the default', async () => {
+    const p = startProcess({});
+    const url = await p.listening;
+    await expect.poll(() => p.output()).toMatch(/^Fieldboard is running at http:\/\/\S+ {2}\(sign in as demo \/ demo\)$/m);
+    expect(p.output()).toContain(`Fieldboard is running at ${url}`);
+    p.proc.kill('SIGTERM');
+    await p.exited;
+  });
+
+  it('never prints a demo password that is not the default, in the plain line either', async () => {
+    const p = startProcess({ FIELDBOARD_DEMO_PASSWORD: 'proc-pw' });
+    const url = await p.listening;
+    await expect.poll(() => p.output()).toContain(`Fieldboard is running at ${url}  (sign in as demo with the password in FIELDBOARD_DEMO_PASSWORD)`);
+    expect(p.output()).not.toContain('proc-pw');
+    p.proc.kill('SIGTERM');
+    await p.exited;
+  });
+
   it('logs its URL and the demo seed but never the demo password, and on SIGTERM closes sockets with 1001 and exits 0', async () => {
     const p = startProcess({ FIELDBOARD_DEMO_PASSWORD: 'proc-pw' });
     const url = await p.listening;
