@@ -86,8 +86,8 @@ export function ConflictCard({ first, entries }: { first: OutboxEntry; entries: 
           <thead>
             <tr>
               <th scope="col">Field</th>
-              <th scope="col">Base</th>
-              <th scope="col">Mine</th>
+              <th scope="col">Before</th>
+              <th scope="col">Yours</th>
               <th scope="col">Theirs</th>
             </tr>
           </thead>
@@ -95,9 +95,9 @@ export function ConflictCard({ first, entries }: { first: OutboxEntry; entries: 
             {fields.map((f) => (
               <tr key={f}>
                 <th scope="row">{fieldLabel(f, theirs ?? base)}</th>
-                <td class="value">{base ? showValue(readField(base, f)) : '(unknown)'}</td>
-                <td class="value">{showValue(readField(mine, f))}</td>
-                <td class="value">{showValue(readField(theirs, f))}</td>
+                <td class="value" data-label="Before">{base ? showValue(readField(base, f)) : '(unknown)'}</td>
+                <td class="value" data-label="Yours">{showValue(readField(mine, f))}</td>
+                <td class="value" data-label="Theirs">{showValue(readField(theirs, f))}</td>
               </tr>
             ))}
           </tbody>

@@ -3,7 +3,8 @@ import type { ConflictPolicy } from '../../protocol/index.ts';
 import { POLICIES } from '../../protocol/index.ts';
 import { useClient, useUi } from './contexts.ts';
 
-const LABEL: Record<ConflictPolicy, string> = { manual: 'Manual', 'remote-wins': 'Remote wins', 'local-wins': 'Local wins' };
+// Plain words, not jargon: what happens to the person's own change.
+const LABEL: Record<ConflictPolicy, string> = { manual: 'Ask me', 'remote-wins': 'Keep the other change', 'local-wins': 'Keep my change' };
 
 export function PolicySetting() {
   const client = useClient();

@@ -221,7 +221,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     if (!settling && rng.chance(0.15)) {
       // Once automatic, a device parks no more conflicts, so its Conflicts button (and this setting) stays
       // hidden: the device keeps that policy for the rest of the run, and its conflicts go to Activity.
-      const policy = rng.pick(['Manual', 'Remote wins', 'Local wins']);
+      const policy = rng.pick(['Ask me', 'Keep the other change', 'Keep my change']);
       await page.getByRole('radio', { name: policy }).check({ timeout: ACTION_MS });
       report.resolutions[`policy ${policy}`] = (report.resolutions[`policy ${policy}`] ?? 0) + 1;
     }

@@ -47,6 +47,12 @@ test('online, offline with pending, conflicts, 360 px', async ({ browser, server
   await expect(a.page.getByRole('region', { name: 'Conflict on Shift notes' })).toBeVisible();
   await noSeriousAxe(a.page);
   await a.page.screenshot({ path: join(OUT, 'conflict.png'), fullPage: true });
+  // The same conflict on a phone: labelled blocks, nothing sideways.
+  await a.page.setViewportSize({ width: 360, height: 780 });
+  await expect(a.page.getByRole('region', { name: 'Conflict on Shift notes' }).getByText('Yours')).toBeVisible();
+  expect(await a.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+  await noSeriousAxe(a.page);
+  await a.page.screenshot({ path: join(OUT, 'conflict-360.png'), fullPage: true });
 
   await b.page.setViewportSize({ width: 360, height: 780 });
   await expect(b.page.getByRole('article', { name: 'Pumps' })).toBeVisible();

@@ -33,7 +33,7 @@ describe('conflicts view', () => {
     openConflicts();
     const rows = region('Conflict on Shift notes').getAllByRole('row').map((r) => [...r.children].map((c) => c.textContent));
     expect(rows).toEqual([
-      ['Field', 'Base', 'Mine', 'Theirs'],
+      ['Field', 'Before', 'Yours', 'Theirs'],
       ['Text', 'base text', 'my text', 'their text'],
     ]);
   });
@@ -183,9 +183,9 @@ describe('conflicts view', () => {
     renderApp(client);
     openConflicts();
     const group = within(screen.getByRole('group', { name: 'Conflict policy' }));
-    expect((group.getByRole('radio', { name: 'Manual' }) as HTMLInputElement).checked).toBe(true);
-    fireEvent.click(group.getByRole('radio', { name: 'Remote wins' }));
-    fireEvent.click(group.getByRole('radio', { name: 'Local wins' }));
+    expect((group.getByRole('radio', { name: 'Ask me' }) as HTMLInputElement).checked).toBe(true);
+    fireEvent.click(group.getByRole('radio', { name: 'Keep the other change' }));
+    fireEvent.click(group.getByRole('radio', { name: 'Keep my change' }));
     expect(client.setPolicy.mock.calls).toEqual([['remote-wins'], ['local-wins']]);
   });
 });
