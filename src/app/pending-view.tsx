@@ -23,19 +23,32 @@ export function PendingView() {
   const entries = ui.mine.value;
   const dashboardId = ui.dashboardId.value;
   const [confirming, setConfirming] = useState<MutationId | null>(null);
+  const [retried, setRetried] = useState<string | null>(null);
   const report = (e: unknown) => (ui.uiError.value = e instanceof Error ? e.message : String(e));
+  // Retry now always answers in words: offline there is nothing to try, and the person should know why.
+  const retry = () => {
+    if (client.connection.value.kind === 'offline') {
+      setRetried('You are offline: these changes go out by themselves when the connection returns.');
+      return;
+    }
+    setRetried('Sending again now.');
+    client.retryNow().catch(report);
+  };
 
   return (
     <section class="panel" aria-labelledby="pending-title">
       <div class="panel-head">
         <h2 id="pending-title">Pending changes</h2>
-        <button type="button" onClick={() => client.retryNow().catch(report)} disabled={entries.length === 0}>
+        <button type="button" onClick={retry} disabled={entries.length === 0}>
           Retry now
         </button>
         <button type="button" onClick={() => (ui.screen.value = 'board')}>
           Back to dashboard
         </button>
       </div>
+      <p class="muted" aria-live="polite">
+        {entries.length > 0 && retried}
+      </p>
       {entries.length === 0 ? (
         <p class="empty">Nothing pending: every change is synced.</p>
       ) : (

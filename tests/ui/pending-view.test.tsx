@@ -37,6 +37,18 @@ describe('pending view', () => {
     expect(client.retryNow).toHaveBeenCalledTimes(1);
   });
 
+  it('Retry now while offline says why nothing happens instead of doing nothing visible', async () => {
+    const { client } = world();
+    client.connection.value = { kind: 'offline', lastSyncedAt: null };
+    renderApp(client);
+    fireEvent.click(screen.getByRole('button', { name: 'Pending changes' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Retry now' }));
+    expect(await screen.findByText('You are offline: these changes go out by themselves when the connection returns.')).toBeTruthy();
+    act(() => void (client.connection.value = { kind: 'caught-up', since: 0, lastSyncedAt: 0 }));
+    fireEvent.click(screen.getByRole('button', { name: 'Retry now' }));
+    expect(await screen.findByText('Sending again now.')).toBeTruthy();
+  });
+
   it('Discard asks first, then discards that one mutation; the widget rolls back once it leaves the outbox', () => {
     const { client, add, tick } = world();
     renderApp(client);
