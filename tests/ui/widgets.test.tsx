@@ -19,6 +19,24 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
+describe('metric widget', () => {
+  const one = (values: number[]) => fakeClient({ widgets: [metric('w_m', 'Flow rate', 'flow', values, 'a0')] });
+  const flow = () => within(screen.getByRole('article', { name: 'Flow rate' }));
+
+  it('formats every value the same way: no trailing zeros, at most two decimals', () => {
+    renderApp(one([3.2, 45, 42.5]));
+    expect(flow().getByText('42.5')).toBeTruthy();
+    expect(flow().getByText('min 3.2 · max 45', { exact: false })).toBeTruthy();
+  });
+
+  it('with no value yet, says how to feed it: the ingest address with this dashboard and key, copyable', () => {
+    renderApp(one([]));
+    expect(flow().getByText('No values yet.', { exact: false })).toBeTruthy();
+    expect(flow().getByText(`/api/ingest/${DASH}/flow`, { exact: false })).toBeTruthy();
+    expect(flow().getByRole('button', { name: 'Copy ingest address' })).toBeTruthy();
+  });
+});
+
 describe('widget grid', () => {
   it('renders one article per widget, named by title, in position order, with kind contents', () => {
     renderApp(fakeClient({ widgets: board() }));
