@@ -13,6 +13,7 @@ import type { ServerContext } from './context.ts';
 import { authRoutes } from './http/auth-routes.ts';
 import { opsRoutes, serveMetrics } from './http/ops-routes.ts';
 import { sendError } from './http/respond.ts';
+import { guardConnections, serverOptions } from './http/hygiene.ts';
 import { createRouter } from './http/router.ts';
 import { createStaticHandler } from './http/static.ts';
 import { syncRoutes } from './http/sync-routes.ts';
@@ -39,6 +40,8 @@ export interface RunningServer {
   close(): Promise<void>;
   /** Terminates every socket without a close frame (tests of reconnect and resume). */
   dropSockets(): void;
+  /** TCP connections the server holds now (HTTP, WebSocket and not yet parsed). */
+  connections(): Promise<number>;
 }
 
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
@@ -99,7 +102,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     return serveStatic(req, res, url.pathname);
   }
 
-  const http = createServer((req, res) => {
+  const http = createServer(serverOptions(config.limits), (req, res) => {
     onRequest(req, res).catch((err: unknown) => {
       log.error({ err, url: req.url }, 'unhandled request error');
       if (!res.headersSent) sendError(res, 500, 'internal', 'internal error');
@@ -112,9 +115,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       socket.destroy();
     });
   });
-  http.on('clientError', (_err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-  });
+  guardConnections(http, config.limits, metrics, log);
 
   try {
     await new Promise<void>((resolve, reject) => {
@@ -163,5 +164,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     log,
     close: () => (closed ??= close()),
     dropSockets: () => sockets.terminateAll(),
+    connections: () =>
+      new Promise((resolve, reject) => http.getConnections((err, n) => (err ? reject(err) : resolve(n)))),
   };
 }

@@ -4,6 +4,11 @@
  * server that silently falls back to a default port or database is worse than one that refuses to start.
  */
 import type { Level } from 'pino';
+import { ConfigError, integer, text } from './config-env.ts';
+import { DEFAULT_LIMITS, loadLimits, type Limits } from './limits/config.ts';
+
+export { ConfigError };
+export type { Limits };
 
 export interface ServerConfig {
   port: number;
@@ -20,10 +25,8 @@ export interface ServerConfig {
   sessionTtlDays: number;
   /** How often each node re-reads the logs it fans out, in case a commit hint was lost (server/fanout.ts). */
   resyncMs: number;
-}
-
-export class ConfigError extends Error {
-  override name = 'ConfigError';
+  /** Connection, rate, queue and size limits (server/limits/config.ts). */
+  limits: Limits;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -40,21 +43,8 @@ export const DEFAULT_CONFIG: ServerConfig = {
   logLevel: 'info',
   sessionTtlDays: 30,
   resyncMs: 10_000,
+  limits: DEFAULT_LIMITS,
 };
-
-function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
-  const n = Number(raw.trim());
-  if (n < min || n > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${n}`);
-  return n;
-}
-
-function text(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
-  const raw = env[name];
-  return raw === undefined || raw.trim() === '' ? fallback : raw.trim();
-}
 
 /** An origin is scheme://host[:port] with nothing after it; browsers send exactly that form. */
 export function parseOrigins(raw: string): string[] {
@@ -113,5 +103,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     logLevel: logLevel as ServerConfig['logLevel'],
     sessionTtlDays: integer(env, 'FIELDBOARD_SESSION_TTL_DAYS', DEFAULT_CONFIG.sessionTtlDays, 1, 3650),
     resyncMs: integer(env, 'FIELDBOARD_RESYNC_MS', DEFAULT_CONFIG.resyncMs, 100, 3_600_000),
+    limits: loadLimits(env),
   };
 }
