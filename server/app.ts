@@ -19,6 +19,7 @@ import { createStaticHandler } from './http/static.ts';
 import { syncRoutes } from './http/sync-routes.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { Fanout } from './fanout.ts';
+import { createRates } from './limits/rates.ts';
 import { createMetrics } from './metrics.ts';
 import { seedDemo, type SeedOutcome } from './seed.ts';
 import { openStore } from './store/open-store.ts';
@@ -66,6 +67,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     fanout,
     log,
     metrics,
+    rates: createRates(config.limits),
     allowedOrigins,
     startedAt: Date.now(),
     now: () => Date.now(),

@@ -4,19 +4,20 @@ import type { IncomingMessage } from 'node:http';
 import { DashboardIdSchema, IngestBodySchema, MetricKeySchema, parse } from '../../protocol/index.ts';
 import { hashToken } from '../auth/sessions.ts';
 import type { ServerContext } from '../context.ts';
-import { HttpError, invalid, readJson, sendEmpty, sendJson } from './respond.ts';
+import { HttpError, invalid, rateLimited, readJson, sendEmpty, sendJson } from './respond.ts';
 import type { Route } from './router.ts';
 
-async function ingestAllowed(ctx: ServerContext, req: IncomingMessage): Promise<boolean> {
+/** The hash of the request's valid ingest token (the key of its rate limit), or null. */
+async function ingestToken(ctx: ServerContext, req: IncomingMessage): Promise<string | null> {
   const match = /^Bearer\s+(\S{1,500})$/i.exec(req.headers.authorization ?? '');
-  if (!match) return false;
-  const token = match[1];
+  if (!match) return null;
+  const hash = hashToken(match[1]);
   const shared = ctx.config.ingestToken;
   if (shared !== null) {
     // Compare hashes so both sides have the same length and the comparison time says nothing.
-    if (timingSafeEqual(Buffer.from(hashToken(token), 'hex'), Buffer.from(hashToken(shared), 'hex'))) return true;
+    if (timingSafeEqual(Buffer.from(hash, 'hex'), Buffer.from(hashToken(shared), 'hex'))) return hash;
   }
-  return ctx.store.hasIngestToken(hashToken(token));
+  return (await ctx.store.hasIngestToken(hash)) ? hash : null;
 }
 
 export const opsRoutes: Route[] = [
@@ -50,9 +51,15 @@ export const opsRoutes: Route[] = [
     path: /^\/api\/ingest\/([^/]+)\/([^/]+)$/,
     auth: 'none',
     async handle(ctx, { req, res, params }) {
-      if (!(await ingestAllowed(ctx, req))) {
+      const token = await ingestToken(ctx, req);
+      if (token === null) {
         res.setHeader('WWW-Authenticate', 'Bearer');
         throw new HttpError(401, 'unauthorized', 'a valid ingest bearer token is required');
+      }
+      const verdict = await ctx.rates.ingest(token);
+      if (!verdict.ok) {
+        ctx.metrics.countLimited('ingest');
+        throw rateLimited(verdict.retryAfterMs, `over ${verdict.points} points a minute for this token; send it again later`);
       }
       const dashboardId = parse(DashboardIdSchema, params[0]);
       if (!dashboardId.ok) throw new HttpError(400, 'invalid', `dashboardId: ${dashboardId.message}`);

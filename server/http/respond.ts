@@ -8,9 +8,15 @@ export class HttpError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
+}
+
+/** 429 with `Retry-After` (whole seconds, rounded up, as HTTP wants) for a refused rate-limit verdict. */
+export function rateLimited(retryAfterMs: number, message: string): HttpError {
+  return new HttpError(429, 'rate-limited', message, { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterMs / 1000))) });
 }
 
 /** How long a client answered before its body was read gets to take that answer. */
@@ -51,9 +57,9 @@ export function sendEmpty(res: ServerResponse, status: number, headers: Record<s
   res.end();
 }
 
-export function sendError(res: ServerResponse, status: number, code: string, message: string) {
+export function sendError(res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}) {
   const body: ErrorBody = { error: { code, message } };
-  sendJson(res, status, body);
+  sendJson(res, status, body, headers);
 }
 
 /**

@@ -22,8 +22,8 @@ export interface Limits {
 
   /** Frames of any kind one socket may send per second. */
   framesPerSecond: number;
-  /** Mutations one socket may push per second (at least one full push of 500). */
-  mutationsPerSecond: number;
+  /** Mutations one socket may push per minute (at least one full push of 500). */
+  socketMutationsPerMinute: number;
   /** Mutations one user may push per minute, over all sockets and HTTP. */
   userWritesPerMinute: number;
   /** Metric points one ingest token may send per minute. */
@@ -52,8 +52,8 @@ export const DEFAULT_LIMITS: Limits = {
   keepAliveTimeoutMs: 5_000,
   idleTimeoutMs: 60_000,
   framesPerSecond: 100,
-  mutationsPerSecond: 1000,
-  userWritesPerMinute: 20_000,
+  socketMutationsPerMinute: 30_000,
+  userWritesPerMinute: 60_000,
   ingestPointsPerMinute: 1200,
   floodFactor: 3,
   maxSocketsPerUser: 50,
@@ -75,7 +75,7 @@ export function loadLimits(env: NodeJS.ProcessEnv): Limits {
     idleTimeoutMs: integer(env, 'FIELDBOARD_IDLE_TIMEOUT_MS', d.idleTimeoutMs, 100, 3_600_000),
     framesPerSecond: integer(env, 'FIELDBOARD_RATE_FRAMES_PER_S', d.framesPerSecond, 5, 1_000_000),
     // A limit under one full push could never let that push through: the client would retry it forever.
-    mutationsPerSecond: integer(env, 'FIELDBOARD_RATE_MUTATIONS_PER_S', d.mutationsPerSecond, push, 10_000_000),
+    socketMutationsPerMinute: integer(env, 'FIELDBOARD_RATE_SOCKET_MUTATIONS_PER_MIN', d.socketMutationsPerMinute, push, 10_000_000),
     userWritesPerMinute: integer(env, 'FIELDBOARD_RATE_USER_WRITES_PER_MIN', d.userWritesPerMinute, push, 100_000_000),
     ingestPointsPerMinute: integer(env, 'FIELDBOARD_RATE_INGEST_PER_MIN', d.ingestPointsPerMinute, 1, 100_000_000),
     floodFactor: integer(env, 'FIELDBOARD_RATE_FLOOD_FACTOR', d.floodFactor, 2, 1000),

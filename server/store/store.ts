@@ -6,7 +6,8 @@
  * - `applyBatch` runs in one transaction: either every result and change of the batch is committed
  *   (with its idempotency record) or nothing is.
  * - A mutation id is applied at most once, ever: a repeat returns the first recorded result unchanged
- *   and creates no change. A mutation id belongs to the user who first sent it.
+ *   and creates no change. A mutation id belongs to the user who first sent it. A mutation refused
+ *   because its sender is not a member of the dashboard is not recorded (it would cost a row per refusal).
  * - `seq` is strictly increasing per dashboard, with no gaps, assigned at commit.
  */
 import type {

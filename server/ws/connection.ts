@@ -30,6 +30,7 @@ import {
 import type { Session } from '../auth/sessions.ts';
 import type { ServerContext } from '../context.ts';
 import { runPush } from '../push.ts';
+import { FrameGate } from './frame-gate.ts';
 import type { Notice, Subscriber } from './hub.ts';
 
 /** null queue: live. A queue: catch-up is running and live changes wait in it. */
@@ -44,6 +45,7 @@ const SESSION_WARNING_MS = 24 * 3_600_000;
  * reconnect. Large enough for a reset of a big dashboard (500 notes of 64 KiB is 32 MiB).
  */
 const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
+let connections = 0;
 
 export class Connection implements Subscriber {
   readonly userId;
@@ -54,6 +56,8 @@ export class Connection implements Subscriber {
   /** Set by every pong; the heartbeat terminates a socket that stayed silent for a whole interval. */
   private alive = true;
   private warnedExpiry = false;
+  /** This node's name for the socket: the key of its rate limits. */
+  private readonly connId = `s${++connections}`;
 
   constructor(
     private readonly ctx: ServerContext,
@@ -62,8 +66,9 @@ export class Connection implements Subscriber {
   ) {
     this.userId = session.user.id;
     this.tokenHash = session.tokenHash;
+    const gate = new FrameGate(ctx, this.connId, (f) => this.send(f), (code, reason) => this.ws.close(code, reason));
     ws.on('pong', () => (this.alive = true));
-    ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
+    ws.on('message', (data, isBinary) => gate.admit(() => this.onMessage(data, isBinary)));
   }
 
   heartbeat(): void {
@@ -144,8 +149,14 @@ export class Connection implements Subscriber {
     this.ws.send(text, { binary: false });
   }
 
-  private error(code: ErrorCode, message: string, requestId?: string): void {
-    this.send({ type: 'error', code, message, ...(requestId === undefined ? {} : { requestId }) });
+  private error(code: ErrorCode, message: string, requestId?: string, retryAfterMs?: number): void {
+    this.send({
+      type: 'error',
+      code,
+      message,
+      ...(requestId === undefined ? {} : { requestId }),
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    });
   }
 
   /** Sends the changes not yet sent on this subscription, in seq order. */
@@ -270,6 +281,13 @@ export class Connection implements Subscriber {
     if (this.ctx.isClosing()) {
       // Not applied: the client keeps the batch and sends it again after reconnecting.
       return this.error('unavailable', 'server is shutting down; retry after reconnecting', requestId);
+    }
+    // Counted before anything is read or written: a refused batch costs no storage at all.
+    const verdict = await this.ctx.rates.socketWrites(this.connId, this.userId, Math.max(1, frame.mutations.length));
+    if (!verdict.ok) {
+      this.ctx.metrics.countLimited('mutations');
+      const message = `over the write limit (${verdict.points} mutations); nothing was applied, send it again later`;
+      return this.error('rate-limited', message, requestId, verdict.retryAfterMs);
     }
     try {
       const outcome = await runPush(this.ctx, this.session.user, this.clientId!, frame.mutations);
