@@ -15,6 +15,7 @@
  */
 import type { WebSocket, RawData } from 'ws';
 import {
+  CLOSE_CODES,
   ClientFrameSchema,
   LIMITS,
   PROTOCOL_VERSION,
@@ -40,11 +41,8 @@ interface Subscription {
 }
 
 const SESSION_WARNING_MS = 24 * 3_600_000;
-/**
- * A reader this far behind is dropped rather than buffered without bound; it resumes from its cursor on
- * reconnect. Large enough for a reset of a big dashboard (500 notes of 64 KiB is 32 MiB).
- */
-const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
+/** A dropped reader gets this long to take its close frame before its socket (and queue) is destroyed. */
+const DROP_GRACE_MS = 1000;
 let connections = 0;
 
 export class Connection implements Subscriber {
@@ -56,6 +54,7 @@ export class Connection implements Subscriber {
   /** Set by every pong; the heartbeat terminates a socket that stayed silent for a whole interval. */
   private alive = true;
   private warnedExpiry = false;
+  dropped = false;
   /** This node's name for the socket: the key of its rate limits. */
   private readonly connId = `s${++connections}`;
 
@@ -130,6 +129,19 @@ export class Connection implements Subscriber {
     this.ws.close(code, reason);
   }
 
+  /**
+   * A reader this far behind is dropped rather than buffered without bound (close 4002, then destroyed if
+   * it does not take the close frame); it resumes from its cursor on reconnect.
+   */
+  dropSlow(limit: 'socket-queue' | 'global-queue'): void {
+    if (this.dropped) return;
+    this.dropped = true;
+    this.ctx.metrics.countLimited(limit);
+    this.ctx.log.warn({ userId: this.userId, buffered: this.ws.bufferedAmount, limit }, 'socket too far behind; dropping it');
+    this.ws.close(CLOSE_CODES.tooSlow, 'too far behind; reconnect and resume from your cursor');
+    setTimeout(() => this.ws.terminate(), DROP_GRACE_MS).unref();
+  }
+
   private send(frame: ServerFrame): void {
     this.sendText(JSON.stringify(frame));
   }
@@ -140,12 +152,8 @@ export class Connection implements Subscriber {
 
   /** A Buffer is sent as a text frame too: it is an already encoded JSON frame. */
   private sendText(text: string | Buffer): void {
-    if (!this.open) return;
-    if (this.ws.bufferedAmount > MAX_BUFFERED_BYTES) {
-      this.ctx.log.warn({ userId: this.userId, buffered: this.ws.bufferedAmount }, 'socket too far behind; dropping it');
-      this.ws.terminate();
-      return;
-    }
+    if (!this.open || this.dropped) return;
+    if (this.ws.bufferedAmount > this.ctx.config.limits.socketQueueBytes) return this.dropSlow('socket-queue');
     this.ws.send(text, { binary: false });
   }
 

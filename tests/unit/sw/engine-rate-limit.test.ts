@@ -1,12 +1,13 @@
 /**
- * The engine honours the server's rate limits (issue 14): a push refused as `rate-limited` (socket error
- * frame with `retryAfterMs`, or HTTP 429 with Retry-After) stays in the outbox, waits at least the hint
- * (retry, online and Background Sync included), then goes again under the same mutation ids and settles.
+ * The engine honours the server's limits (issue 14): a push refused as `rate-limited` (socket error frame
+ * with `retryAfterMs`, or HTTP 429 with Retry-After) stays in the outbox, waits at least the hint (retry
+ * and online included), then goes again under the same mutation ids and settles; a socket closed as too
+ * slow (4002) reconnects and resumes from its cursor.
  */
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { OutboxEntry } from '../../../protocol/index.ts';
-import { FakeServer, WA, makeEngine, mk, type Harness, type HarnessOptions } from './helpers.ts';
+import { CLOSE_CODES, type OutboxEntry } from '../../../protocol/index.ts';
+import { D1, FakeServer, WA, makeEngine, mk, type Harness, type HarnessOptions } from './helpers.ts';
 
 const harnesses: Harness[] = [];
 function engine(o: HarnessOptions = {}): Harness {
@@ -81,5 +82,29 @@ describe('rate-limited pushes', () => {
     h.clock.advance(900);
     await waitFor(async () => expect(await h.outbox()).toEqual([]));
     expect(h.server.receivedIds()).toEqual([id, id]);
+  });
+});
+
+describe('a socket dropped as too slow', () => {
+  it('4002: the push in flight is resent, the worker reconnects without asking for a session, and subscribes from its cursor', async () => {
+    const h = engine({ random: () => 0.5 });
+    await h.signIn();
+    await h.cmd({ type: 'watch', dashboardIds: [D1] });
+    await h.until('caught-up');
+    h.server.holdPushes = true;
+    const id = await queueOne(h);
+    await waitFor(() => expect(h.server.socket?.framesOf('push') ?? []).toHaveLength(1));
+    const first = h.server.socket!;
+    h.server.holdPushes = false;
+    first.serverClose(CLOSE_CODES.tooSlow, 'too far behind');
+    await waitFor(() => expect(h.engine.connection.kind).toBe('backoff'));
+    // The socket had been up for less than `stableMs`: the first backoff delay (250 ms with random 0.5).
+    h.clock.advance(250);
+    await h.until('caught-up');
+    expect(h.server.socket).not.toBe(first);
+    expect(h.server.socket!.framesOf('subscribe').map((f) => f.dashboardId)).toEqual([D1]);
+    await waitFor(async () => expect(await h.outbox()).toEqual([]));
+    expect(h.server.receivedIds()).toEqual([id, id]);
+    expect(h.engine.connection.kind).not.toBe('signed-out');
   });
 });

@@ -1,0 +1,99 @@
+/**
+ * Memory budgets (issue 14, item 2): sockets per user and per session, and bytes queued to readers that do
+ * not read. A socket that stops reading while asking for resets of a big dashboard is closed once its queue
+ * passes the per-socket budget, or, when all queues together pass the global budget, the slowest first;
+ * readers that keep up are not touched.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { newWidgetId, type DashboardId } from '../../protocol/index.ts';
+import { DEFAULT_LIMITS, type Limits } from '../../server/limits/config.ts';
+import { firstDashboard, login, mutation, openSocket, startWorld, upgradeStatus, waitUntil, type TestSocket, type TestWorld } from './helpers.ts';
+
+let world: TestWorld | null = null;
+afterEach(async () => {
+  await world?.cleanup();
+  world = null;
+});
+
+const MiB = 1024 * 1024;
+
+async function start(limits: Partial<Limits>) {
+  const w = (world = await startWorld({ limits: { ...DEFAULT_LIMITS, ...limits } }));
+  const cookie = await login(w);
+  const dashboardId = await firstDashboard(w, cookie);
+  return { w, cookie, dashboardId };
+}
+
+/** Fills the dashboard with `n` notes of 60 KiB (a reset of it is then about n * 60 KiB). */
+async function fill(s: TestSocket, dashboardId: DashboardId, n: number): Promise<void> {
+  const text = 'x'.repeat(60 * 1024);
+  const notes = Array.from({ length: n }, (_, i) =>
+    mutation(s.clientId, dashboardId, { name: 'widget.create', args: { widgetId: newWidgetId(), kind: 'note', title: `n${i}`, position: `b${i}`, text } }),
+  );
+  for (let i = 0; i < notes.length; i += 10) {
+    const r = await s.push(notes.slice(i, i + 10));
+    expect(r.results.every((x) => x.status === 'applied')).toBe(true);
+  }
+}
+
+/** A socket that stops reading, then asks for `resets` resets of the dashboard (a foreign epoch each time). */
+async function staller(w: TestWorld, cookie: string, dashboardId: DashboardId, resets: number): Promise<TestSocket> {
+  const s = await openSocket(w, cookie);
+  await s.hello();
+  s.ws.pause();
+  for (let i = 0; i < resets; i++) s.send({ type: 'subscribe', dashboardId, cursor: 1, epoch: `not-this-${i}` });
+  return s;
+}
+
+const limited = async (w: TestWorld, limit: string) => {
+  const text = await (await fetch(`${w.server.url}/metrics`)).text();
+  return Number(new RegExp(`^fieldboard_limited_total\\{limit="${limit}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+};
+
+describe('sockets per user and per session', () => {
+  it('refuses the upgrade with 429 past the per-session cap, and past the per-user cap over sessions', async () => {
+    const { w, cookie } = await start({ maxSocketsPerSession: 2, maxSocketsPerUser: 3 });
+    const headers = (c: string) => ({ Cookie: c, Origin: w.origin });
+    const open = [await openSocket(w, cookie), await openSocket(w, cookie)];
+    expect(await upgradeStatus(w, headers(cookie))).toBe(429);
+    const other = await login(w); // a second session of the same user
+    open.push(await openSocket(w, other));
+    expect(await upgradeStatus(w, headers(other))).toBe(429);
+    // A closed socket gives its place back.
+    open[0].close();
+    await open[0].closed;
+    await waitUntil(async () => (await upgradeStatus(w, headers(other)).catch(() => 101)) === 101, 5000, 'a place to free up');
+  });
+});
+
+describe('bytes queued to slow readers', () => {
+  it('closes a socket whose queue passes the per-socket budget; a reading socket carries on', async () => {
+    const { w, cookie, dashboardId } = await start({ socketQueueBytes: 2 * MiB });
+    const reader = await openSocket(w, cookie);
+    await reader.hello();
+    await reader.subscribe(dashboardId);
+    await fill(reader, dashboardId, 40); // a reset is about 2.4 MiB
+    const slow = await staller(w, cookie, dashboardId, 20);
+    await waitUntil(async () => (await limited(w, 'socket-queue')) >= 1, 10_000, 'the slow socket to be dropped');
+    slow.ws.resume();
+    const closed = await slow.closed;
+    expect([4002, 1006]).toContain(closed.code);
+    await reader.barrier();
+  });
+
+  it('over the global budget the slowest socket is closed first', async () => {
+    const { w, cookie, dashboardId } = await start({ socketQueueBytes: 1024 * MiB, queueBytes: 4 * MiB, maxSocketsPerSession: 10 });
+    const reader = await openSocket(w, cookie);
+    await reader.hello();
+    await reader.subscribe(dashboardId);
+    await fill(reader, dashboardId, 40);
+    const small = await staller(w, cookie, dashboardId, 1);
+    const big = await staller(w, cookie, dashboardId, 20);
+    await waitUntil(async () => (await limited(w, 'global-queue')) >= 1, 10_000, 'a slow socket to be dropped');
+    big.ws.resume();
+    expect([4002, 1006]).toContain((await big.closed).code);
+    await reader.barrier();
+    small.ws.resume();
+    await small.barrier();
+  });
+});
