@@ -35,6 +35,11 @@ export interface BatchState {
   addChange(change: Change): void;
   /** Records the result as this id's answer (the idempotency record) and returns it. */
   record(m: Mutation, result: MutationResult): MutationResult;
+  /**
+   * The dashboard's live widgets as the batch has them so far: read once per batch, then kept by decide
+   * (a create adds one, a delete takes one; a tombstone never comes back).
+   */
+  liveWidgets(dashboardId: DashboardId): { n: number };
 }
 
 /**
@@ -59,6 +64,13 @@ export function decide(m: Mutation, ctx: PushContext, s: BatchState): Decision {
     return { result: { id: m.id, status: 'rejected', code: 'forbidden', message: `not a member of dashboard ${m.dashboardId}` } };
   }
   const w = s.widget(m.dashboardId, m.args.widgetId);
+  const wasLive = w.record !== null && !w.record.deleted;
+  if (m.name === 'widget.create' && w.record === null && ctx.maxWidgets !== undefined) {
+    if (s.liveWidgets(m.dashboardId).n >= ctx.maxWidgets) {
+      const message = `dashboard ${m.dashboardId} holds ${ctx.maxWidgets} widgets, the most allowed; delete one first`;
+      return { result: s.record(m, { id: m.id, status: 'rejected', code: 'too-large', message }) };
+    }
+  }
   const outcome = applyMutation(w.record, m, { userId: ctx.userId, now: ctx.now, clientId: ctx.clientId });
   switch (outcome.kind) {
     case 'applied': {
@@ -78,6 +90,8 @@ export function decide(m: Mutation, ctx: PushContext, s: BatchState): Decision {
       w.record = outcome.record;
       w.lastSeq = seq;
       w.dirty = true;
+      const isLive = !outcome.record.deleted;
+      if (isLive !== wasLive) s.liveWidgets(m.dashboardId).n += isLive ? 1 : -1;
       return { result: s.record(m, { id: m.id, status: 'applied', seq, version }) };
     }
     case 'unchanged':

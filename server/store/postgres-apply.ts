@@ -50,6 +50,19 @@ export async function applyBatchPg(db: PoolClient, ctx: PushContext, raw: readon
     ).rows.map((r) => r.dashboard_id),
   );
   const widgets = await readWidgets(db, valid);
+  // Counted under the dashboards' row locks (lockHeads), so no concurrent batch moves them meanwhile.
+  const live = new Map<string, { n: number }>(dashboardIds.map((d) => [d, { n: 0 }]));
+  if (valid.some((m) => m.name === 'widget.create' || m.name === 'widget.delete')) {
+    for (const r of (
+      await db.query<{ dashboard_id: string; n: string }>({
+        name: 'fb_batch_live_widgets',
+        text: 'SELECT dashboard_id, count(*) AS n FROM widgets WHERE dashboard_id = ANY($1::text[]) AND NOT deleted GROUP BY dashboard_id',
+        values: [dashboardIds],
+      })
+    ).rows) {
+      live.get(r.dashboard_id)!.n = Number(r.n);
+    }
+  }
   const seen = new Map<string, { userId: string; result: MutationResult }>();
   for (const r of (
     await db.query<{ id: string; user_id: string; result: string }>({
@@ -80,6 +93,7 @@ export async function applyBatchPg(db: PoolClient, ctx: PushContext, raw: readon
     },
     addChange: (change) => void changes.push(change),
     record,
+    liveWidgets: (dashboardId) => live.get(dashboardId)!,
   };
   const decideOne = async (m: Mutation): Promise<MutationResult> => {
     const d = decide(m, ctx, state);

@@ -26,6 +26,8 @@ export interface PushContext {
   /** The connection's `hello` clientId or the `/api/push` body's; a mutation with another is `invalid`. */
   clientId: ClientId;
   now: number;
+  /** Live widgets a dashboard may hold; a create past it is rejected `too-large`. Absent: no cap. */
+  maxWidgets?: number;
 }
 
 export interface BatchOutcome {

@@ -97,3 +97,19 @@ describe('bytes queued to slow readers', () => {
     await small.barrier();
   });
 });
+
+describe('widgets per dashboard', () => {
+  it('a create past the cap is rejected too-large over the socket and the dashboard is untouched', async () => {
+    const { w, cookie, dashboardId } = await start({ maxWidgetsPerDashboard: 5 }); // the demo has 4
+    const s = await openSocket(w, cookie);
+    await s.hello();
+    await s.subscribe(dashboardId);
+    const create = () =>
+      mutation(s.clientId, dashboardId, { name: 'widget.create', args: { widgetId: newWidgetId(), kind: 'counter', title: 'c', position: 'z0', value: 0 } });
+    expect((await s.push([create()])).results[0].status).toBe('applied');
+    const before = await w.server.store.snapshot(dashboardId);
+    const r = await s.push([create()]);
+    expect(r.results[0]).toMatchObject({ status: 'rejected', code: 'too-large', message: expect.stringContaining('5 widgets') });
+    expect(await w.server.store.snapshot(dashboardId)).toEqual(before);
+  });
+});

@@ -285,4 +285,24 @@ export function applyConformance(withStore: WithStore) {
       expect(await widgetOf(w, wid('a'))).toMatchObject({ value: 2, version: 3 });
     }));
   });
+
+  describe('applyBatch: the widget cap of a dashboard', () => {
+    it('rejects a create past the cap as too-large, in the batch and across batches, and a delete frees a place', withStore(async (store) => {
+      const w = await makeWorld(store);
+      const capped = (mutations: readonly unknown[]) =>
+        store.applyBatch({ userId: w.alice.id, clientId: w.ca, now: NOW, maxWidgets: 2 }, mutations);
+      const a = mut(w, w.ca, createCounter(wid('a')));
+      const b = mut(w, w.ca, createNote(wid('b')));
+      const c = mut(w, w.ca, createCounter(wid('c')));
+      const first = await capped([a, b, c, mut(w, w.ca, { name: 'counter.add', args: { widgetId: wid('a'), delta: 1 } })]);
+      expect(first.results.map((r) => (r.status === 'rejected' ? r.code : r.status))).toEqual(['applied', 'applied', 'too-large', 'applied']);
+      const d = mut(w, w.ca, createCounter(wid('d')));
+      expect((await capped([d])).results[0]).toMatchObject({ status: 'rejected', code: 'too-large' });
+      expect((await store.snapshot(w.dashboardId)).widgets.map((x) => x.id).sort()).toEqual([wid('a'), wid('b')]);
+      const e = mut(w, w.ca, createCounter(wid('e')));
+      const out = await capped([mut(w, w.ca, { name: 'widget.delete', args: { widgetId: wid('b') } }), e]);
+      expect(out.results.map((r) => r.status)).toEqual(['applied', 'applied']);
+      expect((await store.snapshot(w.dashboardId)).widgets.map((x) => x.id).sort()).toEqual([wid('a'), wid('e')]);
+    }));
+  });
 }
