@@ -40,6 +40,8 @@ export interface Limits {
   queueBytes: number;
   /** Live widgets in one dashboard. */
   maxWidgetsPerDashboard: number;
+  /** Characters of stored JSON a dashboard's live widgets may take (about the size of its reset). */
+  maxDashboardBytes: number;
 }
 
 const MiB = 1024 * 1024;
@@ -61,6 +63,7 @@ export const DEFAULT_LIMITS: Limits = {
   socketQueueBytes: 16 * MiB,
   queueBytes: 256 * MiB,
   maxWidgetsPerDashboard: 1000,
+  maxDashboardBytes: 8 * MiB,
 };
 
 export function loadLimits(env: NodeJS.ProcessEnv): Limits {
@@ -84,6 +87,7 @@ export function loadLimits(env: NodeJS.ProcessEnv): Limits {
     socketQueueBytes: integer(env, 'FIELDBOARD_SOCKET_QUEUE_BYTES', d.socketQueueBytes, 2 * LIMITS.maxFrameBytes, 2 ** 40),
     queueBytes: integer(env, 'FIELDBOARD_QUEUE_BYTES', d.queueBytes, 2 * LIMITS.maxFrameBytes, 2 ** 40),
     maxWidgetsPerDashboard: integer(env, 'FIELDBOARD_MAX_WIDGETS_PER_DASHBOARD', d.maxWidgetsPerDashboard, 1, 1_000_000),
+    maxDashboardBytes: integer(env, 'FIELDBOARD_MAX_DASHBOARD_BYTES', d.maxDashboardBytes, 64 * 1024, 2 ** 40),
   };
   if (limits.headersTimeoutMs > limits.requestTimeoutMs) {
     throw new ConfigError('FIELDBOARD_HEADERS_TIMEOUT_MS must not be longer than FIELDBOARD_REQUEST_TIMEOUT_MS');

@@ -40,6 +40,20 @@ export interface BatchState {
    * (a create adds one, a delete takes one; a tombstone never comes back).
    */
   liveWidgets(dashboardId: DashboardId): { n: number };
+  /**
+   * Characters of the dashboard's live widget records as stored (JSON): read when first asked (only for a
+   * mutation that may grow a record), then kept by decide for those mutations. Other changes within the
+   * same batch (a delete, a counter's digits) are not counted until the next batch reads the stored truth.
+   */
+  storedSize(dashboardId: DashboardId): { n: number };
+}
+
+/** Mutations whose record can grow by more than a few characters (the others are not size-checked). */
+const GROWING = new Set<Mutation['name']>(['widget.create', 'widget.set', 'checklist.add', 'checklist.set']);
+
+/** A record's size as both backends store it: its JSON text. */
+function sizeOf(record: WidgetRecord | null): number {
+  return record === null || record.deleted ? 0 : JSON.stringify(record).length;
 }
 
 /**
@@ -74,6 +88,11 @@ export function decide(m: Mutation, ctx: PushContext, s: BatchState): Decision {
   const outcome = applyMutation(w.record, m, { userId: ctx.userId, now: ctx.now, clientId: ctx.clientId });
   switch (outcome.kind) {
     case 'applied': {
+      const growth = ctx.maxDashboardSize !== undefined && GROWING.has(m.name) ? sizeOf(outcome.record) - sizeOf(w.record) : 0;
+      if (growth > 0 && s.storedSize(m.dashboardId).n + growth > ctx.maxDashboardSize!) {
+        const message = `dashboard ${m.dashboardId} would pass ${ctx.maxDashboardSize} characters of stored widgets; make room first`;
+        return { result: s.record(m, { id: m.id, status: 'rejected', code: 'too-large', message }) };
+      }
       const seq = s.nextSeq(m.dashboardId);
       const version = outcome.record.widget.version;
       s.addChange({
@@ -92,6 +111,7 @@ export function decide(m: Mutation, ctx: PushContext, s: BatchState): Decision {
       w.dirty = true;
       const isLive = !outcome.record.deleted;
       if (isLive !== wasLive) s.liveWidgets(m.dashboardId).n += isLive ? 1 : -1;
+      if (growth !== 0) s.storedSize(m.dashboardId).n += growth;
       return { result: s.record(m, { id: m.id, status: 'applied', seq, version }) };
     }
     case 'unchanged':

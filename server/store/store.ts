@@ -28,6 +28,11 @@ export interface PushContext {
   now: number;
   /** Live widgets a dashboard may hold; a create past it is rejected `too-large`. Absent: no cap. */
   maxWidgets?: number;
+  /**
+   * Characters of stored JSON (the widget records) a dashboard's live widgets may take, about what a
+   * reset of it carries; a mutation that would grow it past this is rejected `too-large`. Absent: no cap.
+   */
+  maxDashboardSize?: number;
 }
 
 export interface BatchOutcome {
