@@ -31,6 +31,7 @@ import {
 import type { Session } from '../auth/sessions.ts';
 import type { ServerContext } from '../context.ts';
 import { runPush } from '../push.ts';
+import { drained } from './drained.ts';
 import { FrameGate } from './frame-gate.ts';
 import type { Notice, Subscriber } from './hub.ts';
 
@@ -249,6 +250,8 @@ export class Connection implements Subscriber {
     let cursor = frame.cursor;
     let epoch = frame.epoch ?? null;
     for (;;) {
+      await drained(this.ws, () => this.ctx.isClosing());
+      if (this.subs.get(dashboardId) !== sub || !this.open || this.ctx.isClosing()) return;
       const page = await this.ctx.store.catchUp(dashboardId, cursor, epoch, LIMITS.defaultPullLimit);
       // Replaced by a newer subscribe of the same dashboard, or the socket is gone: stop reading pages.
       if (this.subs.get(dashboardId) !== sub || !this.open) return;
