@@ -44,6 +44,8 @@ interface Subscription {
 const SESSION_WARNING_MS = 24 * 3_600_000;
 /** A dropped reader gets this long to take its close frame before its socket (and queue) is destroyed. */
 const DROP_GRACE_MS = 1000;
+/** Live changes kept for one dashboard while its catch-up runs (20 pages' worth). */
+const MAX_QUEUED_DURING_CATCH_UP = 20 * LIMITS.defaultPullLimit;
 let connections = 0;
 
 export class Connection implements Subscriber {
@@ -104,6 +106,9 @@ export class Connection implements Subscriber {
     if (!sub) return;
     if (sub.queue) {
       sub.queue.push(...changes);
+      // Catch-up waits for a reader that does not read (drained.ts); what is committed meanwhile must not
+      // pile up without bound either: that far behind, reconnecting and resuming is cheaper.
+      if (sub.queue.length > MAX_QUEUED_DURING_CATCH_UP) this.dropSlow('socket-queue');
       return;
     }
     if (changes[0].seq > sub.sentSeq) {
