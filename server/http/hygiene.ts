@@ -13,6 +13,7 @@
  *   no HTTP socket idles past `idleTimeoutMs` (an upgraded WebSocket clears its timeout and is kept alive by
  *   the heartbeat instead).
  */
+import { readFileSync } from 'node:fs';
 import type { Server, ServerOptions } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Limits } from '../limits/config.ts';
@@ -48,8 +49,34 @@ const CLIENT_ERROR_STATUS: Record<string, string> = {
   ERR_HTTP_REQUEST_TIMEOUT: '408 Request Timeout',
 };
 
+/** Descriptors kept for the database, the log, static files and the listening socket. */
+const DESCRIPTOR_HEADROOM = 64;
+
+/** The soft "Max open files" of this process from /proc/self/limits text, or null when unknown. */
+export function openFilesLimit(procLimits: string): number | null {
+  const m = /^Max open files\s+(\d+|unlimited)\s/m.exec(procLimits);
+  return m && m[1] !== 'unlimited' ? Number(m[1]) : null;
+}
+
+function readOpenFilesLimit(): number | null {
+  try {
+    return openFilesLimit(readFileSync('/proc/self/limits', 'utf8'));
+  } catch {
+    return null; // not Linux: nothing to compare with
+  }
+}
+
 export function guardConnections(http: Server, limits: Limits, metrics: Metrics, log: Logger): void {
   http.maxConnections = limits.maxConnections;
+  // Past the descriptor limit the kernel refuses connections (and files) before the cap does, which is the
+  // outage the cap exists to prevent: say so at start rather than at the first attack.
+  const files = readOpenFilesLimit();
+  if (files !== null && limits.maxConnections > files - DESCRIPTOR_HEADROOM) {
+    log.warn(
+      { maxConnections: limits.maxConnections, openFilesLimit: files },
+      'FIELDBOARD_MAX_CONNECTIONS is not below the open files limit (ulimit -n) with room to spare; lower it or raise the limit',
+    );
+  }
   http.timeout = limits.idleTimeoutMs;
 
   const perAddress = new Map<string, number>();

@@ -1,6 +1,7 @@
 /** Every limit is an environment variable with a default; a malformed or contradictory one stops the start. */
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../../server/config.ts';
+import { openFilesLimit } from '../../../server/http/hygiene.ts';
 import { DEFAULT_LIMITS } from '../../../server/limits/config.ts';
 
 describe('limits from the environment', () => {
@@ -33,5 +34,18 @@ describe('limits from the environment', () => {
     expect(() => loadConfig({ FIELDBOARD_MAX_SOCKETS_PER_SESSION: '60', FIELDBOARD_MAX_SOCKETS_PER_USER: '50' })).toThrow(
       /FIELDBOARD_MAX_SOCKETS_PER_SESSION/,
     );
+  });
+});
+
+describe('the descriptor limit the connection cap is compared with', () => {
+  it('reads the soft open files limit from /proc/self/limits text', () => {
+    const text = [
+      'Limit                     Soft Limit           Hard Limit           Units     ',
+      'Max processes             63608                63608                processes ',
+      'Max open files            1024                 524288               files     ',
+    ].join('\n');
+    expect(openFilesLimit(text)).toBe(1024);
+    expect(openFilesLimit(text.replace('1024  ', 'unlimited'))).toBeNull();
+    expect(openFilesLimit('nothing here')).toBeNull();
   });
 });
