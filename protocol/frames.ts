@@ -74,6 +74,8 @@ export const ErrorFrameSchema = v.object({
   code: v.picklist(ERROR_CODES),
   message: v.string(),
   requestId: v.optional(v.string()),
+  /** With `rate-limited`: wait at least this long before sending again (an addition to version 1). */
+  retryAfterMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
 });
 export const NoticeFrameSchema = v.looseObject({ type: v.literal('notice'), kind: v.string() });
 export const PongFrameSchema = v.object({ type: v.literal('pong'), t: v.number() });

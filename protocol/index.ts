@@ -10,3 +10,4 @@ export * from './mutators.ts';
 export * from './version.ts';
 export * from './tab-messages.ts';
 export * from './edit-base.ts';
+export * from './close-codes.ts';

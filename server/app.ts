@@ -15,12 +15,14 @@ import { authRoutes } from './http/auth-routes.ts';
 import { metricsOnPublicPort, startMetricsListener } from './http/metrics-access.ts';
 import { opsRoutes } from './http/ops-routes.ts';
 import { sendError } from './http/respond.ts';
+import { guardConnections, serverOptions } from './http/hygiene.ts';
 import { createRouter } from './http/router.ts';
 import { setSecurityHeaders } from './http/security-headers.ts';
 import { createStaticHandler } from './http/static.ts';
 import { syncRoutes } from './http/sync-routes.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { Fanout } from './fanout.ts';
+import { createRates } from './limits/rates.ts';
 import { createMetrics } from './metrics.ts';
 import { seedDemo, type SeedOutcome } from './seed.ts';
 import { openStore } from './store/open-store.ts';
@@ -44,6 +46,8 @@ export interface RunningServer {
   close(): Promise<void>;
   /** Terminates every socket without a close frame (tests of reconnect and resume). */
   dropSockets(): void;
+  /** TCP connections the server holds now (HTTP, WebSocket and not yet parsed). */
+  connections(): Promise<number>;
 }
 
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
@@ -68,6 +72,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     fanout,
     log,
     metrics,
+    rates: createRates(config.limits),
     allowedOrigins,
     startedAt: Date.now(),
     now: () => Date.now(),
@@ -106,7 +111,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     return serveStatic(req, res, url.pathname);
   }
 
-  const http = createServer((req, res) => {
+  const http = createServer(serverOptions(config.limits), (req, res) => {
     onRequest(req, res).catch((err: unknown) => {
       log.error({ err, url: req.url }, 'unhandled request error');
       if (!res.headersSent) sendError(res, 500, 'internal', 'internal error');
@@ -119,9 +124,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       socket.destroy();
     });
   });
-  http.on('clientError', (_err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-  });
+  guardConnections(http, config.limits, metrics, log);
 
   try {
     await new Promise<void>((resolve, reject) => {
@@ -186,5 +189,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     metricsUrl: metricsListener?.url ?? null,
     close: () => (closed ??= close()),
     dropSockets: () => sockets.terminateAll(),
+    connections: () =>
+      new Promise((resolve, reject) => http.getConnections((err, n) => (err ? reject(err) : resolve(n)))),
   };
 }

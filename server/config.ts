@@ -4,6 +4,11 @@
  * server that silently falls back to a default port or database is worse than one that refuses to start.
  */
 import type { Level } from 'pino';
+import { ConfigError, flag, integer, text } from './config-env.ts';
+import { DEFAULT_LIMITS, loadLimits, type Limits } from './limits/config.ts';
+
+export { ConfigError };
+export type { Limits };
 
 export interface ServerConfig {
   port: number;
@@ -38,10 +43,8 @@ export interface ServerConfig {
   metricsToken: string | null;
   /** When set, `/metrics` is served on this address only (a private interface), not on the public port. */
   metricsListen: { host: string; port: number } | null;
-}
-
-export class ConfigError extends Error {
-  override name = 'ConfigError';
+  /** Connection, rate, queue and size limits (server/limits/config.ts). */
+  limits: Limits;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -67,29 +70,8 @@ export const DEFAULT_CONFIG: ServerConfig = {
   purgeIntervalMs: 3_600_000,
   metricsToken: null,
   metricsListen: null,
+  limits: DEFAULT_LIMITS,
 };
-
-function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
-  const n = Number(raw.trim());
-  if (n < min || n > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${n}`);
-  return n;
-}
-
-function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
-  const raw = env[name]?.trim().toLowerCase();
-  if (raw === undefined || raw === '') return fallback;
-  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
-  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
-  throw new ConfigError(`${name} must be true or false, got "${env[name]}"`);
-}
-
-function text(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
-  const raw = env[name];
-  return raw === undefined || raw.trim() === '' ? fallback : raw.trim();
-}
 
 /** `host:port` or `[v6]:port` of the separate metrics listener. */
 function listenAddress(env: NodeJS.ProcessEnv, name: string): { host: string; port: number } | null {
@@ -177,5 +159,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     purgeIntervalMs: integer(env, 'FIELDBOARD_PURGE_INTERVAL_MS', DEFAULT_CONFIG.purgeIntervalMs, 100, 86_400_000),
     metricsToken,
     metricsListen: listenAddress(env, 'FIELDBOARD_METRICS_LISTEN'),
+    limits: loadLimits(env),
   };
 }

@@ -1,6 +1,7 @@
 /** What every request and socket handler shares within one running server. */
 import type { ServerConfig } from './config.ts';
 import type { Fanout } from './fanout.ts';
+import type { Rates } from './limits/rates.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
 import type { Store } from './store/store.ts';
@@ -13,6 +14,8 @@ export interface ServerContext {
   /** Hands committed changes, this node's and other nodes', to the hub in seq order. */
   fanout: Fanout;
   metrics: Metrics;
+  /** Rate limits of this node (server/limits/rates.ts). */
+  rates: Rates;
   log: Logger;
   allowedOrigins: ReadonlySet<string>;
   startedAt: number;

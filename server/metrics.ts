@@ -25,7 +25,23 @@ export interface Metrics {
   countFanout(source: 'local' | 'log', n: number): void;
   /** Seconds from a change's commit (its server timestamp) to its fan-out here, for changes read from the log. */
   observeFanoutLag(seconds: number): void;
+  /** A limit refused or dropped something (docs/server.md "Limits": the label names which limit). */
+  countLimited(limit: LimitName): void;
 }
+
+export type LimitName =
+  | 'connections-per-address'
+  | 'client-error'
+  | 'body-too-large'
+  | 'frames'
+  | 'mutations'
+  | 'user-writes'
+  | 'ingest'
+  | 'flood-close'
+  | 'sockets-per-user'
+  | 'sockets-per-session'
+  | 'socket-queue'
+  | 'global-queue';
 
 export function createMetrics(sources: MetricsSources): Metrics {
   const registry = new Registry();
@@ -88,8 +104,15 @@ export function createMetrics(sources: MetricsSources): Metrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
     registers: [registry],
   });
+  const limited = new Counter({
+    name: 'fieldboard_limited_total',
+    help: 'Connections, frames, requests and sockets refused or dropped by a limit, by limit',
+    labelNames: ['limit'] as const,
+    registers: [registry],
+  });
   return {
     registry,
+    countLimited: (limit) => limited.inc({ limit }),
     countHint: () => hints.inc(),
     countListenDrop: () => listenDrops.inc(),
     countFanout: (source, n) => fanout.inc({ source }, n),

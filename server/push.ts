@@ -15,7 +15,16 @@ export async function runPush(
 ): Promise<BatchOutcome> {
   const done = ctx.metrics.startPush();
   try {
-    const outcome = await ctx.track(ctx.store.applyBatch({ userId: user.id, clientId, now: ctx.now() }, mutations));
+    const outcome = await ctx.track(ctx.store.applyBatch(
+        {
+          userId: user.id,
+          clientId,
+          now: ctx.now(),
+          maxWidgets: ctx.config.limits.maxWidgetsPerDashboard,
+          maxDashboardSize: ctx.config.limits.maxDashboardBytes,
+        },
+        mutations,
+      ));
     ctx.metrics.countResults(outcome.results);
     await ctx.fanout.committed(outcome.changes);
     return outcome;

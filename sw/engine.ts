@@ -65,7 +65,10 @@ export interface EngineEnv {
 /** A Background Sync event within this long of a failed push keeps that push's backoff. */
 const SYNC_RETRY_AFTER_FAILURE_MS = 5_000;
 
-type PushOutcome = { ok: true; results: MutationResult[] } | { ok: false; unauthorized: boolean; error: string };
+/** `retryAfterMs`: refused for a rate limit; nothing is sent again before that long. */
+type PushOutcome =
+  | { ok: true; results: MutationResult[] }
+  | { ok: false; unauthorized: boolean; error: string; retryAfterMs?: number };
 
 export class Engine {
   readonly broadcaster: Broadcaster;
@@ -89,6 +92,8 @@ export class Engine {
   /** Background Sync events running now, and when a push last failed (see `syncEvent`). */
   private syncEvents = 0;
   private lastPushFailureAt = -Infinity;
+  /** The server asked (rate-limited) for no push before this time; retry and online do not override it. */
+  private holdUntil = -Infinity;
   /** Outbox read-plan-write sequences that must not interleave (append, settle, resolve). */
   private outboxTurn: Promise<unknown> = Promise.resolve();
 
@@ -412,9 +417,12 @@ export class Engine {
         if (this.inflight?.requestId === f.requestId) this.inflight.done({ ok: true, results: f.results });
         return;
       case 'error':
-        if (f.requestId && this.inflight?.requestId === f.requestId) {
+        // A `rate-limited` without a requestId means frames were dropped unread: the push in flight may be
+        // one of them, so it fails (as transient) rather than waiting for a result that may never come.
+        if ((f.requestId && this.inflight?.requestId === f.requestId) || (f.code === 'rate-limited' && !f.requestId && this.inflight)) {
           if (f.code === 'too-large') this.batchLimit = Math.max(1, Math.floor(this.batchLimit / 2));
-          this.inflight.done({ ok: false, unauthorized: false, error: `${f.code}: ${f.message}` });
+          const hint = f.code === 'rate-limited' ? { retryAfterMs: f.retryAfterMs ?? 1000 } : {};
+          this.inflight!.done({ ok: false, unauthorized: false, error: `${f.code}: ${f.message}`, ...hint });
         } else {
           this.log('server error frame', f);
         }
@@ -471,9 +479,11 @@ export class Engine {
     this.pushFailures = 0;
     this.batchLimit = MAX_BATCH;
     if (!this.user) return;
+    // A rate limit's hint is the server's word, not a guess: coming back online does not shorten it.
+    const floor = this.holdUntil > this.env.now() ? this.holdUntil : 0;
     const entries = await this.env.store.outbox(this.user.id);
-    const due = entries.filter((e) => e.state === 'failed' && e.nextAttemptAt > this.env.now());
-    if (due.length) await this.env.store.setState(due.map((e) => ({ ...e, nextAttemptAt: 0 })));
+    const due = entries.filter((e) => e.state === 'failed' && e.nextAttemptAt > Math.max(floor, this.env.now()));
+    if (due.length) await this.env.store.setState(due.map((e) => ({ ...e, nextAttemptAt: floor })));
   }
 
   /** Sends what can be sent until nothing is left or sending fails. Concurrent calls join the running one. */
@@ -538,7 +548,9 @@ export class Engine {
     }
     this.pushFailures += 1;
     this.lastPushFailureAt = this.env.now();
-    const delay = backoffDelay(this.pushFailures, () => this.env.random());
+    const hint = outcome.retryAfterMs ?? 0;
+    if (hint > 0) this.holdUntil = this.env.now() + hint;
+    const delay = Math.max(hint, backoffDelay(this.pushFailures, () => this.env.random()));
     await this.env.store.setState(planTransientFailure(batch, this.env.now(), delay, outcome.error));
     await this.broadcastOutbox();
     this.scheduleRetry(this.env.now() + delay);

@@ -17,9 +17,16 @@ import type { ReplicaUpdate } from './store.ts';
 
 export type FetchLike = (path: string, init?: RequestInit) => Promise<Response>;
 
-export type HttpOutcome<T> = { ok: true; value: T } | { ok: false; unauthorized: boolean; error: string };
+/** `retryAfterMs`: the server refused for a rate limit and said how long to wait (429 Retry-After). */
+export type HttpOutcome<T> = { ok: true; value: T } | { ok: false; unauthorized: boolean; error: string; retryAfterMs?: number };
 
 const failure = (error: string, unauthorized = false) => ({ ok: false as const, unauthorized, error });
+
+/** Retry-After in seconds (the only form the server sends); a date or junk counts as no hint. */
+function retryAfterMs(r: Response): number | undefined {
+  const raw = r.headers.get('retry-after');
+  return raw !== null && /^\d{1,6}$/.test(raw.trim()) ? Number(raw.trim()) * 1000 : undefined;
+}
 
 export async function pushOverHttp(
   fetcher: FetchLike,
@@ -38,6 +45,7 @@ export async function pushOverHttp(
     return failure(`network: ${(e as Error).message}`);
   }
   if (r.status === 401) return failure('session expired', true);
+  if (r.status === 429) return { ...failure('rate-limited: HTTP 429 on push'), retryAfterMs: retryAfterMs(r) };
   if (!r.ok) return failure(`HTTP ${r.status} on push`);
   const body = parse(PushResponseSchema, await r.json().catch(() => null));
   if (!body.ok) return failure(`bad push answer: ${body.message}`);

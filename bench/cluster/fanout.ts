@@ -11,6 +11,7 @@ import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { apiDashboards, apiLogin, serverState } from '../../tests/kit/api.ts';
 import { CLUSTER_PASSWORD, startNode, type Node } from '../../tests/integration/cluster-helpers.ts';
+import { BENCH_LIMITS_ENV } from '../lib/limits.ts';
 import type { FanoutResult } from '../fanout/run.ts';
 import type { LoadConfig } from '../fanout/load-client.ts';
 import { startPeerProcess } from '../lib/proc.ts';
@@ -41,8 +42,8 @@ async function fieldboard(pg: BenchPostgres, nodes: number, opts: ClusterFanoutO
   const started: Node[] = [];
   try {
     // LOG_LEVEL stays info: startNode waits for the "listening" line, logged at that level.
-    started.push(await startNode(url));
-    for (let i = 1; i < nodes; i++) started.push(await startNode(url));
+    started.push(await startNode(url, { env: BENCH_LIMITS_ENV }));
+    for (let i = 1; i < nodes; i++) started.push(await startNode(url, { env: BENCH_LIMITS_ENV }));
     const session = await apiLogin(started[0].server.url, 'demo', CLUSTER_PASSWORD);
     const [dashboard] = await apiDashboards(session);
     const counter = (await serverState(session, dashboard.id)).find((w) => w.kind === 'counter');

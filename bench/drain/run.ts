@@ -30,6 +30,7 @@ import { newClientId, type ClientId } from '../../protocol/index.ts';
 import { goOffline, goOnline } from '../../tests/kit/browser.ts';
 import { signIn } from '../../tests/kit/app.ts';
 import { startKitServer, type KitServer } from '../../tests/kit/server.ts';
+import { BENCH_LIMITS_ENV } from '../lib/limits.ts';
 import {
   buildPage,
   buildServiceWorker,
@@ -318,8 +319,8 @@ export async function runDrain(opts: DrainOptions): Promise<DrainResult> {
   const dist = snapshotDist();
   const peerDir = tempDir('workbox-peer');
   const [fbServer, wbServer, browser] = await Promise.all([
-    startKitServer({ staticDir: dist.dir, env: { LOG_LEVEL: 'warn' } }),
-    buildWorkboxPeer(peerDir.dir).then(() => startKitServer({ staticDir: peerDir.dir, env: { LOG_LEVEL: 'warn' } })),
+    startKitServer({ staticDir: dist.dir, env: { LOG_LEVEL: 'warn', ...BENCH_LIMITS_ENV } }),
+    buildWorkboxPeer(peerDir.dir).then(() => startKitServer({ staticDir: peerDir.dir, env: { LOG_LEVEL: 'warn', ...BENCH_LIMITS_ENV } })),
     launchChromium(),
   ]);
   try {

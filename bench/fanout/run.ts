@@ -8,6 +8,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { resolve } from 'node:path';
 import { startKitServer } from '../../tests/kit/server.ts';
+import { BENCH_LIMITS_ENV } from '../lib/limits.ts';
 import { apiDashboards, apiLogin, serverState } from '../../tests/kit/api.ts';
 import { startPeerProcess } from '../lib/proc.ts';
 import type { LoadConfig } from './load-client.ts';
@@ -53,7 +54,7 @@ async function withPeer<T>(kind: 'ws' | 'socketio', fn: (url: string, pid: numbe
 
 export async function runFanout(opts: FanoutOptions): Promise<FanoutResult[]> {
   const results: FanoutResult[] = [];
-  const server = await startKitServer({ env: { LOG_LEVEL: 'warn' } });
+  const server = await startKitServer({ env: { LOG_LEVEL: 'warn', ...BENCH_LIMITS_ENV } });
   try {
     const session = await apiLogin(server.url);
     const [dashboard] = await apiDashboards(session);

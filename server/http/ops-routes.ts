@@ -4,20 +4,22 @@ import type { IncomingMessage } from 'node:http';
 import { DashboardIdSchema, IngestBodySchema, MetricKeySchema, parse, type DashboardId } from '../../protocol/index.ts';
 import { hashToken } from '../auth/sessions.ts';
 import type { ServerContext } from '../context.ts';
-import { HttpError, invalid, readJson, sendEmpty, sendJson } from './respond.ts';
+import { HttpError, invalid, rateLimited, readJson, sendEmpty, sendJson } from './respond.ts';
 import type { Route } from './router.ts';
 
-/** The dashboards the request's bearer token may write ('all' for the shared token), or null: no valid token. */
-async function ingestScope(ctx: ServerContext, req: IncomingMessage): Promise<'all' | DashboardId[] | null> {
+/** The request's valid ingest token: its hash (the key of its rate limit) and the dashboards it may write
+ * ('all' for the shared token); null when there is none. */
+async function ingestToken(ctx: ServerContext, req: IncomingMessage): Promise<{ hash: string; scope: 'all' | DashboardId[] } | null> {
   const match = /^Bearer\s+(\S{1,500})$/i.exec(req.headers.authorization ?? '');
   if (!match) return null;
-  const token = match[1];
+  const hash = hashToken(match[1]);
   const shared = ctx.config.ingestToken;
   if (shared !== null) {
     // Compare hashes so both sides have the same length and the comparison time says nothing.
-    if (timingSafeEqual(Buffer.from(hashToken(token), 'hex'), Buffer.from(hashToken(shared), 'hex'))) return 'all';
+    if (timingSafeEqual(Buffer.from(hash, 'hex'), Buffer.from(hashToken(shared), 'hex'))) return { hash, scope: 'all' };
   }
-  return ctx.store.ingestTokenScope(hashToken(token));
+  const scope = await ctx.store.ingestTokenScope(hash);
+  return scope === null ? null : { hash, scope };
 }
 
 /** One answer for an unknown dashboard, one outside the token's scope and an unused key: no existence oracle. */
@@ -54,14 +56,19 @@ export const opsRoutes: Route[] = [
     path: /^\/api\/ingest\/([^/]+)\/([^/]+)$/,
     auth: 'none',
     async handle(ctx, { req, res, params }) {
-      const scope = await ingestScope(ctx, req);
-      if (scope === null) {
+      const token = await ingestToken(ctx, req);
+      if (token === null) {
         res.setHeader('WWW-Authenticate', 'Bearer');
         throw new HttpError(401, 'unauthorized', 'a valid ingest bearer token is required');
       }
+      const verdict = await ctx.rates.ingest(token.hash);
+      if (!verdict.ok) {
+        ctx.metrics.countLimited('ingest');
+        throw rateLimited(verdict.retryAfterMs, `over ${verdict.points} points a minute for this token; send it again later`);
+      }
       const dashboardId = parse(DashboardIdSchema, params[0]);
       if (!dashboardId.ok) throw new HttpError(400, 'invalid', `dashboardId: ${dashboardId.message}`);
-      if (scope !== 'all' && !scope.includes(dashboardId.value)) throw NO_TARGET();
+      if (token.scope !== 'all' && !token.scope.includes(dashboardId.value)) throw NO_TARGET();
       const metricKey = parse(MetricKeySchema, params[1]);
       if (!metricKey.ok) throw new HttpError(400, 'invalid', `metricKey: ${metricKey.message}`);
       const body = parse(IngestBodySchema, await readJson(req));

@@ -47,7 +47,7 @@ export function createRouter(ctx: ServerContext, routes: readonly Route[]) {
       }
       return await r.handle(ctx, input, session);
     } catch (err) {
-      if (err instanceof HttpError) return sendError(res, err.status, err.code, err.message);
+      if (err instanceof HttpError) return sendError(res, err.status, err.code, err.message, err.headers);
       ctx.log.error({ err, path: url.pathname }, 'request failed');
       if (!res.headersSent) sendError(res, 500, 'internal', 'internal error');
       else res.destroy();

@@ -12,7 +12,7 @@ import {
 } from '../../protocol/index.ts';
 import type { ServerContext } from '../context.ts';
 import { runPush } from '../push.ts';
-import { HttpError, invalid, readJson, sendJson } from './respond.ts';
+import { HttpError, invalid, rateLimited, readJson, sendJson } from './respond.ts';
 import type { Route } from './router.ts';
 
 const ACTIVITY_DEFAULT = 50;
@@ -62,6 +62,11 @@ export const syncRoutes: Route[] = [
       const body = parse(PushBodySchema, await readJson(req));
       if (!body.ok) throw invalid(body);
       if (ctx.isClosing()) throw new HttpError(503, 'shutting-down', 'server is shutting down; retry');
+      const verdict = await ctx.rates.userWrites(session.user.id, Math.max(1, body.value.mutations.length));
+      if (!verdict.ok) {
+        ctx.metrics.countLimited('user-writes');
+        throw rateLimited(verdict.retryAfterMs, `over ${verdict.points} mutations a minute; nothing was applied, retry later`);
+      }
       const outcome = await runPush(ctx, session.user, body.value.clientId, body.value.mutations);
       sendJson(res, 200, { results: outcome.results });
     },

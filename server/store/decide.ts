@@ -65,6 +65,25 @@ export interface BatchState {
   addChange(change: Change): void;
   /** Records the result as this id's answer (the idempotency record) and returns it. */
   record(m: Mutation, result: MutationResult): MutationResult;
+  /**
+   * The dashboard's live widgets as the batch has them so far: read once per batch, then kept by decide
+   * (a create adds one, a delete takes one; a tombstone never comes back).
+   */
+  liveWidgets(dashboardId: DashboardId): { n: number };
+  /**
+   * Characters of the dashboard's live widget records as stored (JSON): read when first asked (only for a
+   * mutation that may grow a record), then kept by decide for those mutations. Other changes within the
+   * same batch (a delete, a counter's digits) are not counted until the next batch reads the stored truth.
+   */
+  storedSize(dashboardId: DashboardId): { n: number };
+}
+
+/** Mutations whose record can grow by more than a few characters (the others are not size-checked). */
+const GROWING = new Set<Mutation['name']>(['widget.create', 'widget.set', 'checklist.add', 'checklist.set']);
+
+/** A record's size as both backends store it: its JSON text. */
+function sizeOf(record: WidgetRecord | null): number {
+  return record === null || record.deleted ? 0 : JSON.stringify(record).length;
 }
 
 /**
@@ -83,13 +102,28 @@ export function decide(m: Mutation, ctx: PushContext, s: BatchState): Decision {
     return { result: s.record(m, { id: m.id, status: 'rejected', code: 'invalid', message: 'clientId is not this connection\'s client' }) };
   }
   if (!s.isMember(m.dashboardId)) {
-    return { result: s.record(m, { id: m.id, status: 'rejected', code: 'forbidden', message: `not a member of dashboard ${m.dashboardId}` }) };
+    // Not recorded: a user may send any number of these, and each record would be a row kept forever
+    // (issue 14: 10,000 refused mutations stored 10,000 rows). Nothing applied, so a repeat is decided
+    // again; it applies only if the sender has become a member meanwhile, which is what they asked for.
+    return { result: { id: m.id, status: 'rejected', code: 'forbidden', message: `not a member of dashboard ${m.dashboardId}` } };
   }
   const w = s.widget(m.dashboardId, m.args.widgetId);
+  const wasLive = w.record !== null && !w.record.deleted;
+  if (m.name === 'widget.create' && w.record === null && ctx.maxWidgets !== undefined) {
+    if (s.liveWidgets(m.dashboardId).n >= ctx.maxWidgets) {
+      const message = `dashboard ${m.dashboardId} holds ${ctx.maxWidgets} widgets, the most allowed; delete one first`;
+      return { result: s.record(m, { id: m.id, status: 'rejected', code: 'too-large', message }) };
+    }
+  }
   const writer = writerOf(ctx);
   const outcome = applyMutation(adoptBareStamps(w.record, ctx, writer), m, { userId: ctx.userId, now: ctx.now, clientId: writer });
   switch (outcome.kind) {
     case 'applied': {
+      const growth = ctx.maxDashboardSize !== undefined && GROWING.has(m.name) ? sizeOf(outcome.record) - sizeOf(w.record) : 0;
+      if (growth > 0 && s.storedSize(m.dashboardId).n + growth > ctx.maxDashboardSize!) {
+        const message = `dashboard ${m.dashboardId} would pass ${ctx.maxDashboardSize} characters of stored widgets; make room first`;
+        return { result: s.record(m, { id: m.id, status: 'rejected', code: 'too-large', message }) };
+      }
       const seq = s.nextSeq(m.dashboardId);
       const version = outcome.record.widget.version;
       s.addChange({
@@ -106,6 +140,9 @@ export function decide(m: Mutation, ctx: PushContext, s: BatchState): Decision {
       w.record = outcome.record;
       w.lastSeq = seq;
       w.dirty = true;
+      const isLive = !outcome.record.deleted;
+      if (isLive !== wasLive) s.liveWidgets(m.dashboardId).n += isLive ? 1 : -1;
+      if (growth !== 0) s.storedSize(m.dashboardId).n += growth;
       return { result: s.record(m, { id: m.id, status: 'applied', seq, version }) };
     }
     case 'unchanged':

@@ -50,6 +50,25 @@ export async function applyBatchPg(db: PoolClient, ctx: PushContext, raw: readon
     ).rows.map((r) => r.dashboard_id),
   );
   const widgets = await readWidgets(db, valid);
+  // Counted under the dashboards' row locks (lockHeads), so no concurrent batch moves them meanwhile.
+  const live = new Map<string, { n: number }>(dashboardIds.map((d) => [d, { n: 0 }]));
+  const sizes = new Map<string, { n: number }>(dashboardIds.map((d) => [d, { n: 0 }]));
+  // decide.ts asks for the size only for mutations that may grow a record, and for the count only for
+  // creates and deletes: read them only when the batch has such mutations (the size reads every record).
+  const wantSize = ctx.maxDashboardSize !== undefined && valid.some((m) => m.name !== 'counter.add' && m.name !== 'widget.move' && m.name !== 'widget.delete' && m.name !== 'checklist.remove');
+  if (wantSize || valid.some((m) => m.name === 'widget.create' || m.name === 'widget.delete')) {
+    for (const r of (
+      await db.query<{ dashboard_id: string; n: string; size: string }>({
+        name: wantSize ? 'fb_batch_usage_sized' : 'fb_batch_usage',
+        text: `SELECT dashboard_id, count(*) AS n, ${wantSize ? 'coalesce(sum(length(record)), 0)' : '0'} AS size
+               FROM widgets WHERE dashboard_id = ANY($1::text[]) AND NOT deleted GROUP BY dashboard_id`,
+        values: [dashboardIds],
+      })
+    ).rows) {
+      live.get(r.dashboard_id)!.n = Number(r.n);
+      sizes.get(r.dashboard_id)!.n = Number(r.size);
+    }
+  }
   const seen = new Map<string, { userId: string; result: MutationResult }>();
   for (const r of (
     await db.query<{ id: string; user_id: string; result: string }>({
@@ -80,6 +99,8 @@ export async function applyBatchPg(db: PoolClient, ctx: PushContext, raw: readon
     },
     addChange: (change) => void changes.push(change),
     record,
+    liveWidgets: (dashboardId) => live.get(dashboardId)!,
+    storedSize: (dashboardId) => sizes.get(dashboardId)!,
   };
   const decideOne = async (m: Mutation): Promise<MutationResult> => {
     const d = decide(m, ctx, state);

@@ -31,6 +31,8 @@ export function applyBatchInTx(st: Statements, ctx: PushContext, raw: readonly u
   const changes: Change[] = [];
   const widgets = new Map<string, CachedWidget>();
   const membership = new Map<string, boolean>();
+  const live = new Map<string, { n: number }>();
+  const sizes = new Map<string, { n: number }>();
 
   const record = (m: Mutation, result: MutationResult): MutationResult => {
     st.recordMutation.run(m.id, ctx.userId, JSON.stringify(result), ctx.now);
@@ -76,6 +78,16 @@ export function applyBatchInTx(st: Statements, ctx: PushContext, raw: readonly u
       changes.push(change);
     },
     record,
+    liveWidgets: (dashboardId) => {
+      let count = live.get(dashboardId);
+      if (!count) live.set(dashboardId, (count = { n: st.countLiveWidgets.get(dashboardId)!.n }));
+      return count;
+    },
+    storedSize: (dashboardId) => {
+      let size = sizes.get(dashboardId);
+      if (!size) sizes.set(dashboardId, (size = { n: st.liveWidgetsSize.get(dashboardId)!.n }));
+      return size;
+    },
   };
   const decideOne = (m: Mutation): MutationResult => {
     const d = decide(m, ctx, state);

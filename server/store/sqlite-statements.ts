@@ -97,6 +97,8 @@ export function prepareStatements(db: Database.Database) {
     liveWidgets: s<{ widget: string }>(
       `SELECT json_extract(record, '$.widget') AS widget FROM widgets WHERE dashboard_id = ? AND deleted = 0 ORDER BY rowid`,
     ),
+    countLiveWidgets: s<{ n: number }>('SELECT count(*) AS n FROM widgets WHERE dashboard_id = ? AND deleted = 0'),
+    liveWidgetsSize: s<{ n: number }>('SELECT coalesce(sum(length(record)), 0) AS n FROM widgets WHERE dashboard_id = ? AND deleted = 0'),
     metricWidgets: s<{ widget_id: string; record: string }>(
       'SELECT widget_id, record FROM widgets WHERE dashboard_id = ? AND metric_key = ? AND deleted = 0 ORDER BY rowid',
     ),

@@ -6,7 +6,8 @@
  * - `applyBatch` runs in one transaction: either every result and change of the batch is committed
  *   (with its idempotency record) or nothing is.
  * - A mutation id is applied at most once, ever: a repeat returns the first recorded result unchanged
- *   and creates no change. A mutation id belongs to the user who first sent it.
+ *   and creates no change. A mutation id belongs to the user who first sent it. A mutation refused
+ *   because its sender is not a member of the dashboard is not recorded (it would cost a row per refusal).
  * - `seq` is strictly increasing per dashboard, with no gaps, assigned at commit.
  */
 import type {
@@ -25,6 +26,13 @@ export interface PushContext {
   /** The connection's `hello` clientId or the `/api/push` body's; a mutation with another is `invalid`. */
   clientId: ClientId;
   now: number;
+  /** Live widgets a dashboard may hold; a create past it is rejected `too-large`. Absent: no cap. */
+  maxWidgets?: number;
+  /**
+   * Characters of stored JSON (the widget records) a dashboard's live widgets may take, about what a
+   * reset of it carries; a mutation that would grow it past this is rejected `too-large`. Absent: no cap.
+   */
+  maxDashboardSize?: number;
 }
 
 export interface BatchOutcome {

@@ -15,6 +15,7 @@
  */
 import type { WebSocket, RawData } from 'ws';
 import {
+  CLOSE_CODES,
   ClientFrameSchema,
   LIMITS,
   PROTOCOL_VERSION,
@@ -30,6 +31,8 @@ import {
 import type { Session } from '../auth/sessions.ts';
 import type { ServerContext } from '../context.ts';
 import { runPush } from '../push.ts';
+import { drained } from './drained.ts';
+import { FrameGate } from './frame-gate.ts';
 import type { Notice, Subscriber } from './hub.ts';
 
 /** null queue: live. A queue: catch-up is running and live changes wait in it. */
@@ -39,11 +42,11 @@ interface Subscription {
 }
 
 const SESSION_WARNING_MS = 24 * 3_600_000;
-/**
- * A reader this far behind is dropped rather than buffered without bound; it resumes from its cursor on
- * reconnect. Large enough for a reset of a big dashboard (500 notes of 64 KiB is 32 MiB).
- */
-const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
+/** A dropped reader gets this long to take its close frame before its socket (and queue) is destroyed. */
+const DROP_GRACE_MS = 1000;
+/** Live changes kept for one dashboard while its catch-up runs (20 pages' worth). */
+const MAX_QUEUED_DURING_CATCH_UP = 20 * LIMITS.defaultPullLimit;
+let connections = 0;
 
 export class Connection implements Subscriber {
   readonly userId;
@@ -54,6 +57,9 @@ export class Connection implements Subscriber {
   /** Set by every pong; the heartbeat terminates a socket that stayed silent for a whole interval. */
   private alive = true;
   private warnedExpiry = false;
+  dropped = false;
+  /** This node's name for the socket: the key of its rate limits. */
+  private readonly connId = `s${++connections}`;
 
   constructor(
     private readonly ctx: ServerContext,
@@ -62,8 +68,9 @@ export class Connection implements Subscriber {
   ) {
     this.userId = session.user.id;
     this.tokenHash = session.tokenHash;
+    const gate = new FrameGate(ctx, this.connId, (f) => this.send(f), (code, reason) => this.ws.close(code, reason));
     ws.on('pong', () => (this.alive = true));
-    ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
+    ws.on('message', (data, isBinary) => gate.admit(() => this.onMessage(data, isBinary)));
   }
 
   heartbeat(): void {
@@ -99,6 +106,9 @@ export class Connection implements Subscriber {
     if (!sub) return;
     if (sub.queue) {
       sub.queue.push(...changes);
+      // Catch-up waits for a reader that does not read (drained.ts); what is committed meanwhile must not
+      // pile up without bound either: that far behind, reconnecting and resuming is cheaper.
+      if (sub.queue.length > MAX_QUEUED_DURING_CATCH_UP) this.dropSlow('socket-queue');
       return;
     }
     if (changes[0].seq > sub.sentSeq) {
@@ -125,6 +135,19 @@ export class Connection implements Subscriber {
     this.ws.close(code, reason);
   }
 
+  /**
+   * A reader this far behind is dropped rather than buffered without bound (close 4002, then destroyed if
+   * it does not take the close frame); it resumes from its cursor on reconnect.
+   */
+  dropSlow(limit: 'socket-queue' | 'global-queue'): void {
+    if (this.dropped) return;
+    this.dropped = true;
+    this.ctx.metrics.countLimited(limit);
+    this.ctx.log.warn({ userId: this.userId, buffered: this.ws.bufferedAmount, limit }, 'socket too far behind; dropping it');
+    this.ws.close(CLOSE_CODES.tooSlow, 'too far behind; reconnect and resume from your cursor');
+    setTimeout(() => this.ws.terminate(), DROP_GRACE_MS).unref();
+  }
+
   private send(frame: ServerFrame): void {
     this.sendText(JSON.stringify(frame));
   }
@@ -135,17 +158,19 @@ export class Connection implements Subscriber {
 
   /** A Buffer is sent as a text frame too: it is an already encoded JSON frame. */
   private sendText(text: string | Buffer): void {
-    if (!this.open) return;
-    if (this.ws.bufferedAmount > MAX_BUFFERED_BYTES) {
-      this.ctx.log.warn({ userId: this.userId, buffered: this.ws.bufferedAmount }, 'socket too far behind; dropping it');
-      this.ws.terminate();
-      return;
-    }
+    if (!this.open || this.dropped) return;
+    if (this.ws.bufferedAmount > this.ctx.config.limits.socketQueueBytes) return this.dropSlow('socket-queue');
     this.ws.send(text, { binary: false });
   }
 
-  private error(code: ErrorCode, message: string, requestId?: string): void {
-    this.send({ type: 'error', code, message, ...(requestId === undefined ? {} : { requestId }) });
+  private error(code: ErrorCode, message: string, requestId?: string, retryAfterMs?: number): void {
+    this.send({
+      type: 'error',
+      code,
+      message,
+      ...(requestId === undefined ? {} : { requestId }),
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    });
   }
 
   /** Sends the changes not yet sent on this subscription, in seq order. */
@@ -230,6 +255,8 @@ export class Connection implements Subscriber {
     let cursor = frame.cursor;
     let epoch = frame.epoch ?? null;
     for (;;) {
+      await drained(this.ws, () => this.ctx.isClosing());
+      if (this.subs.get(dashboardId) !== sub || !this.open || this.ctx.isClosing()) return;
       const page = await this.ctx.store.catchUp(dashboardId, cursor, epoch, LIMITS.defaultPullLimit);
       // Replaced by a newer subscribe of the same dashboard, or the socket is gone: stop reading pages.
       if (this.subs.get(dashboardId) !== sub || !this.open) return;
@@ -270,6 +297,13 @@ export class Connection implements Subscriber {
     if (this.ctx.isClosing()) {
       // Not applied: the client keeps the batch and sends it again after reconnecting.
       return this.error('unavailable', 'server is shutting down; retry after reconnecting', requestId);
+    }
+    // Counted before anything is read or written: a refused batch costs no storage at all.
+    const verdict = await this.ctx.rates.socketWrites(this.connId, this.userId, Math.max(1, frame.mutations.length));
+    if (!verdict.ok) {
+      this.ctx.metrics.countLimited('mutations');
+      const message = `over the write limit (${verdict.points} mutations); nothing was applied, send it again later`;
+      return this.error('rate-limited', message, requestId, verdict.retryAfterMs);
     }
     try {
       const outcome = await runPush(this.ctx, this.session.user, this.clientId!, frame.mutations);

@@ -23,6 +23,10 @@ export interface Subscriber {
   notice(notice: Notice): void;
   bufferedAmount(): number;
   close(code: number, reason: string): void;
+  /** Closes a reader that fell too far behind (4002) and frees its queue soon even if it never reads. */
+  dropSlow(limit: 'socket-queue' | 'global-queue'): void;
+  /** True once dropped: its queue is on its way out. */
+  readonly dropped: boolean;
 }
 
 export class Hub {
@@ -60,6 +64,14 @@ export class Hub {
     const set = this.byDashboard.get(dashboardId);
     set?.delete(s);
     if (set?.size === 0) this.byDashboard.delete(dashboardId);
+  }
+
+  /** Open sockets of a user, and of one of their sessions (the per-user and per-session caps). */
+  socketsOf(userId: UserId, tokenHash: string): { user: number; session: number } {
+    const mine = this.byUser.get(userId) ?? new Set<Subscriber>();
+    let session = 0;
+    for (const s of mine) if (s.tokenHash === tokenHash) session++;
+    return { user: mine.size, session };
   }
 
   hasSubscribers(dashboardId: DashboardId): boolean {

@@ -10,11 +10,12 @@ import { LIMITS } from '../../protocol/index.ts';
 import { authenticate, originAllowed, type Session } from '../auth/sessions.ts';
 import type { ServerContext } from '../context.ts';
 import { Connection } from './connection.ts';
+import { enforceQueueBudget, QUEUE_SWEEP_MS } from './queue-budget.ts';
 
 export const WS_PATH = '/api/ws';
 
-function refuse(socket: Duplex, status: number, text: string): void {
-  const body = JSON.stringify({ error: { code: text.toLowerCase().replace(/ /g, '-'), message: text } });
+function refuse(socket: Duplex, status: number, text: string, code = text.toLowerCase().replace(/ /g, '-'), message = text): void {
+  const body = JSON.stringify({ error: { code, message } });
   socket.end(
     `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
       'X-Content-Type-Options: nosniff\r\nCache-Control: no-store\r\n' +
@@ -26,12 +27,15 @@ export class SocketServer {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: LIMITS.maxFrameBytes });
   private readonly connections = new Map<WebSocket, Connection>();
   private readonly timer: NodeJS.Timeout;
+  private readonly sweep: NodeJS.Timeout;
 
   constructor(private readonly ctx: ServerContext) {
     this.timer = setInterval(() => {
       for (const c of this.connections.values()) c.heartbeat();
     }, ctx.config.heartbeatMs);
     this.timer.unref();
+    this.sweep = setInterval(() => enforceQueueBudget(ctx.hub, ctx.config.limits), QUEUE_SWEEP_MS);
+    this.sweep.unref();
   }
 
   get size(): number {
@@ -52,6 +56,15 @@ export class SocketServer {
       return refuse(socket, 503, 'Service Unavailable');
     }
     if (!session) return refuse(socket, 401, 'Unauthorized');
+    // Counted after the awaits above and before accepting, with nothing awaited in between.
+    const held = this.ctx.hub.socketsOf(session.user.id, session.tokenHash);
+    const { maxSocketsPerSession, maxSocketsPerUser } = this.ctx.config.limits;
+    if (held.session >= maxSocketsPerSession || held.user >= maxSocketsPerUser) {
+      const perSession = held.session >= maxSocketsPerSession;
+      this.ctx.metrics.countLimited(perSession ? 'sockets-per-session' : 'sockets-per-user');
+      const max = perSession ? `${maxSocketsPerSession} per session` : `${maxSocketsPerUser} per user`;
+      return refuse(socket, 429, 'Too Many Requests', 'too-many-sockets', `over ${max} open sockets; close one first`);
+    }
     const s = session;
     this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, s));
   }
@@ -77,6 +90,7 @@ export class SocketServer {
   /** Closes every socket with `code` and waits (bounded) for the close handshakes. */
   async closeAll(code: number, reason: string, timeoutMs = 2000): Promise<void> {
     clearInterval(this.timer);
+    clearInterval(this.sweep);
     const sockets = [...this.connections.keys()];
     await Promise.all(
       sockets.map(

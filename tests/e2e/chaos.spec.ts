@@ -154,7 +154,8 @@ test('a tab that opens while changes stream in paints every widget (found by the
   // The first chaos long run (seed 1852936934) reopened a tab that stayed "Online" with an empty board: a
   // replica broadcast arriving during the tab's IndexedDB read discarded the read, leaving only the
   // broadcast's widgets. Metric ingest makes such broadcasts arrive all the time.
-  const server = await startKitServer({ env: { FIELDBOARD_INGEST_TOKEN: INGEST_TOKEN } });
+  // Ingest every 10 ms for as long as the tabs take: over the default points a minute of one token.
+  const server = await startKitServer({ env: { FIELDBOARD_INGEST_TOKEN: INGEST_TOKEN, FIELDBOARD_RATE_INGEST_PER_MIN: '1000000' } });
   const context = await browser.newContext({ baseURL: server.url });
   let streaming = true;
   try {

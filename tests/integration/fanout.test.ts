@@ -43,6 +43,8 @@ function collector(dashboardId: DashboardId, userId: UserId): Subscriber & { got
     notice: () => undefined,
     bufferedAmount: () => 0,
     close: () => undefined,
+    dropSlow: () => undefined,
+    dropped: false,
   };
 }
 

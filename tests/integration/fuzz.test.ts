@@ -117,7 +117,16 @@ const frameArb = fc.oneof(
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'fieldboard-fuzz-'));
   dbPath = join(dir, 'fuzz.db');
-  server = await startServer({ ...DEFAULT_CONFIG, port: 0, databaseUrl: `sqlite:${dbPath}`, logLevel: 'silent', staticDir: dir });
+  server = await startServer({
+    ...DEFAULT_CONFIG,
+    port: 0,
+    databaseUrl: `sqlite:${dbPath}`,
+    logLevel: 'silent',
+    staticDir: dir,
+    // Thousands of frames on one socket in a few seconds: the parser is under test here, not the rate limits
+    // (tests/integration/rate-limits.test.ts).
+    limits: { ...DEFAULT_CONFIG.limits, framesPerSecond: 1_000_000, socketMutationsPerMinute: 10_000_000, userWritesPerMinute: 100_000_000 },
+  });
   const r = await fetch(`${server.url}/api/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', origin: server.url },

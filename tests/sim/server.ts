@@ -28,6 +28,8 @@ import { SqliteStore } from '../../server/store/sqlite.ts';
 import { Connection } from '../../server/ws/connection.ts';
 import { Hub } from '../../server/ws/hub.ts';
 import { Fanout } from '../../server/fanout.ts';
+import { DEFAULT_LIMITS } from '../../server/limits/config.ts';
+import { createRates } from '../../server/limits/rates.ts';
 
 export const ORIGIN = 'http://fieldboard.sim';
 
@@ -116,6 +118,8 @@ export class SimServer {
       // Not started: its hint listener and sweep timer are for several nodes; one node publishes its own commits.
       fanout: new Fanout(this.store, this.hub, metrics, silent, this.now),
       metrics,
+      // The simulation's clock is virtual and its people never flood: limits far above what it sends.
+      rates: createRates({ ...DEFAULT_LIMITS, framesPerSecond: 1e6, socketMutationsPerMinute: 1e8, userWritesPerMinute: 1e8 }),
       log: silent,
       allowedOrigins: new Set([ORIGIN]),
       startedAt: this.now(),

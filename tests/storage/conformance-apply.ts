@@ -285,4 +285,40 @@ export function applyConformance(withStore: WithStore) {
       expect(await widgetOf(w, wid('a'))).toMatchObject({ value: 2, version: 3 });
     }));
   });
+
+  describe('applyBatch: the widget cap of a dashboard', () => {
+    it('rejects a create past the cap as too-large, in the batch and across batches, and a delete frees a place', withStore(async (store) => {
+      const w = await makeWorld(store);
+      const capped = (mutations: readonly unknown[]) =>
+        store.applyBatch({ userId: w.alice.id, clientId: w.ca, now: NOW, maxWidgets: 2 }, mutations);
+      const a = mut(w, w.ca, createCounter(wid('a')));
+      const b = mut(w, w.ca, createNote(wid('b')));
+      const c = mut(w, w.ca, createCounter(wid('c')));
+      const first = await capped([a, b, c, mut(w, w.ca, { name: 'counter.add', args: { widgetId: wid('a'), delta: 1 } })]);
+      expect(first.results.map((r) => (r.status === 'rejected' ? r.code : r.status))).toEqual(['applied', 'applied', 'too-large', 'applied']);
+      const d = mut(w, w.ca, createCounter(wid('d')));
+      expect((await capped([d])).results[0]).toMatchObject({ status: 'rejected', code: 'too-large' });
+      expect((await store.snapshot(w.dashboardId)).widgets.map((x) => x.id).sort()).toEqual([wid('a'), wid('b')]);
+      const e = mut(w, w.ca, createCounter(wid('e')));
+      const out = await capped([mut(w, w.ca, { name: 'widget.delete', args: { widgetId: wid('b') } }), e]);
+      expect(out.results.map((r) => r.status)).toEqual(['applied', 'applied']);
+      expect((await store.snapshot(w.dashboardId)).widgets.map((x) => x.id).sort()).toEqual([wid('a'), wid('e')]);
+    }));
+
+    it('rejects a mutation that would grow the dashboard past its stored size, and lets one that shrinks it through', withStore(async (store) => {
+      const w = await makeWorld(store);
+      const capped = (mutations: readonly unknown[]) =>
+        store.applyBatch({ userId: w.alice.id, clientId: w.ca, now: NOW, maxDashboardSize: 5000 }, mutations);
+      const setText = (id: string, text: string, base: number) =>
+        mut(w, w.ca, { name: 'widget.set', args: { widgetId: wid(id), patch: { text } } }, { baseVersion: base });
+      const made = await capped([mut(w, w.ca, createNote(wid('a'), 'a'.repeat(1500))), mut(w, w.ca, createNote(wid('b'), 'b'.repeat(1500)))]);
+      expect(made.results.map((r) => r.status)).toEqual(['applied', 'applied']);
+      const before = await store.snapshot(w.dashboardId);
+      const grow = await capped([setText('a', 'a'.repeat(4000), 1), mut(w, w.ca, createNote(wid('c'), 'c'.repeat(3000)))]);
+      expect(grow.results.map((r) => (r.status === 'rejected' ? r.code : r.status))).toEqual(['too-large', 'too-large']);
+      expect(await store.snapshot(w.dashboardId)).toEqual(before);
+      const shrink = await capped([setText('b', 'short', 1), setText('a', 'a'.repeat(2500), 1)]);
+      expect(shrink.results.map((r) => r.status)).toEqual(['applied', 'applied']);
+    }));
+  });
 }

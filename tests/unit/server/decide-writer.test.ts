@@ -23,6 +23,8 @@ function batchOver(record: WidgetRecord): BatchState & { cached: CachedWidget } 
     nextSeq: () => ++seq,
     addChange: (_c: Change) => undefined,
     record: (_m: Mutation, r: MutationResult) => r,
+    liveWidgets: () => ({ n: 1 }),
+    storedSize: () => ({ n: 0 }),
   };
 }
 

@@ -214,6 +214,11 @@ export class FakeServer {
   socketsWork = true;
   /** Status for `/api/push` (200 answers with results). */
   pushStatus = 200;
+  /**
+   * When set, every push is refused as over a rate limit with this retry hint: the socket answers
+   * `error rate-limited` with the push's requestId, HTTP answers 429 with Retry-After (whole seconds).
+   */
+  rateLimitMs: number | null = null;
   meStatus = 200;
   user: User = ALICE;
   seq = 0;
@@ -268,6 +273,10 @@ export class FakeServer {
         case 'push':
           this.record('socket', f.mutations as Mutation[]);
           if (this.holdPushes) return;
+          if (this.rateLimitMs !== null) {
+            s.deliver({ type: 'error', code: 'rate-limited', message: 'slow down', requestId: f.requestId, retryAfterMs: this.rateLimitMs });
+            return;
+          }
           s.deliver({ type: 'push-result', requestId: f.requestId, results: this.results(f.mutations as Mutation[]) });
           return;
         case 'unsubscribe':
@@ -286,6 +295,10 @@ export class FakeServer {
     if (url.pathname === '/api/push') {
       const body = JSON.parse(String(init?.body)) as { mutations: Mutation[] };
       this.record('http', body.mutations);
+      if (this.rateLimitMs !== null) {
+        const retryAfter = String(Math.ceil(this.rateLimitMs / 1000));
+        return Response.json({ error: { code: 'rate-limited', message: 'slow down' } }, { status: 429, headers: { 'Retry-After': retryAfter } });
+      }
       if (this.pushStatus !== 200) return new Response('unavailable', { status: this.pushStatus });
       return Response.json({ results: this.results(body.mutations) });
     }

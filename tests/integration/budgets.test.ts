@@ -1,0 +1,119 @@
+/**
+ * Memory budgets (issue 14, item 2): sockets per user and per session, and bytes queued to readers that do
+ * not read. A socket that stops reading while asking for resets of a big dashboard is closed once its queue
+ * passes the per-socket budget, or, when all queues together pass the global budget, the slowest first;
+ * readers that keep up are not touched.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { CLOSE_CODES, newWidgetId, type DashboardId } from '../../protocol/index.ts';
+import { DEFAULT_LIMITS, type Limits } from '../../server/limits/config.ts';
+import { firstDashboard, login, mutation, openSocket, startWorld, upgradeStatus, waitUntil, type TestSocket, type TestWorld } from './helpers.ts';
+
+let world: TestWorld | null = null;
+afterEach(async () => {
+  await world?.cleanup();
+  world = null;
+});
+
+const MiB = 1024 * 1024;
+
+async function start(limits: Partial<Limits>) {
+  const w = (world = await startWorld({ limits: { ...DEFAULT_LIMITS, ...limits } }));
+  const cookie = await login(w);
+  const dashboardId = await firstDashboard(w, cookie);
+  return { w, cookie, dashboardId };
+}
+
+/** Fills the dashboard with `n` notes of 60 KiB (a reset of it is then about n * 60 KiB). */
+async function fill(s: TestSocket, dashboardId: DashboardId, n: number): Promise<void> {
+  const text = 'x'.repeat(60 * 1024);
+  const notes = Array.from({ length: n }, (_, i) =>
+    mutation(s.clientId, dashboardId, { name: 'widget.create', args: { widgetId: newWidgetId(), kind: 'note', title: `n${i}`, position: `b${i}`, text } }),
+  );
+  for (let i = 0; i < notes.length; i += 10) {
+    const r = await s.push(notes.slice(i, i + 10));
+    expect(r.results.every((x) => x.status === 'applied')).toBe(true);
+  }
+}
+
+/** A socket subscribed to the dashboard that then stops reading (live changes pile up for it). */
+async function staller(w: TestWorld, cookie: string, dashboardId: DashboardId | null): Promise<TestSocket> {
+  const s = await openSocket(w, cookie);
+  await s.hello();
+  if (dashboardId) await s.subscribe(dashboardId);
+  s.ws.pause();
+  return s;
+}
+
+const limited = async (w: TestWorld, limit: string) => {
+  const text = await (await fetch(`${w.server.url}/metrics`)).text();
+  return Number(new RegExp(`^fieldboard_limited_total\\{limit="${limit}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+};
+
+describe('sockets per user and per session', () => {
+  it('refuses the upgrade with 429 past the per-session cap, and past the per-user cap over sessions', async () => {
+    const { w, cookie } = await start({ maxSocketsPerSession: 2, maxSocketsPerUser: 3 });
+    const headers = (c: string) => ({ Cookie: c, Origin: w.origin });
+    const open = [await openSocket(w, cookie), await openSocket(w, cookie)];
+    expect(await upgradeStatus(w, headers(cookie))).toBe(429);
+    const other = await login(w); // a second session of the same user
+    open.push(await openSocket(w, other));
+    expect(await upgradeStatus(w, headers(other))).toBe(429);
+    // A closed socket gives its place back.
+    open[0].close();
+    await open[0].closed;
+    await waitUntil(async () => (await upgradeStatus(w, headers(other)).catch(() => 101)) === 101, 5000, 'a place to free up');
+  });
+});
+
+describe('bytes queued to slow readers', () => {
+  it('closes a socket whose queue passes the per-socket budget; a reading socket carries on', async () => {
+    const { w, cookie, dashboardId } = await start({ socketQueueBytes: 2 * MiB });
+    const writer = await openSocket(w, cookie);
+    await writer.hello();
+    await writer.subscribe(dashboardId);
+    const slow = await staller(w, cookie, dashboardId);
+    await fill(writer, dashboardId, 120); // about 7 MiB of changes fanned out to both
+    await waitUntil(async () => (await limited(w, 'socket-queue')) >= 1, 10_000, 'the slow socket to be dropped');
+    slow.ws.resume();
+    expect([CLOSE_CODES.tooSlow, 1006]).toContain((await slow.closed).code);
+    await writer.barrier();
+  });
+
+  it('over the global budget the sockets furthest behind are closed; one with nothing queued is not', async () => {
+    const { w, cookie, dashboardId } = await start({ socketQueueBytes: 1024 * MiB, queueBytes: 2 * MiB });
+    const writer = await openSocket(w, cookie);
+    await writer.hello();
+    await writer.subscribe(dashboardId);
+    const idle = await staller(w, cookie, null);
+    const slow = [await staller(w, cookie, dashboardId), await staller(w, cookie, dashboardId)];
+    await fill(writer, dashboardId, 120);
+    await waitUntil(async () => (await limited(w, 'global-queue')) >= 1, 10_000, 'a slow socket to be dropped');
+    const codes: number[] = [];
+    for (const s of slow) {
+      void s.closed.then((c) => codes.push(c.code));
+      s.ws.resume();
+    }
+    await waitUntil(() => codes.length >= 1, 10_000, 'a dropped socket to see its close');
+    for (const code of codes) expect([CLOSE_CODES.tooSlow, 1006]).toContain(code);
+    await writer.barrier();
+    idle.ws.resume();
+    await idle.barrier();
+  });
+});
+
+describe('widgets per dashboard', () => {
+  it('a create past the cap is rejected too-large over the socket and the dashboard is untouched', async () => {
+    const { w, cookie, dashboardId } = await start({ maxWidgetsPerDashboard: 5 }); // the demo has 4
+    const s = await openSocket(w, cookie);
+    await s.hello();
+    await s.subscribe(dashboardId);
+    const create = () =>
+      mutation(s.clientId, dashboardId, { name: 'widget.create', args: { widgetId: newWidgetId(), kind: 'counter', title: 'c', position: 'z0', value: 0 } });
+    expect((await s.push([create()])).results[0].status).toBe('applied');
+    const before = await w.server.store.snapshot(dashboardId);
+    const r = await s.push([create()]);
+    expect(r.results[0]).toMatchObject({ status: 'rejected', code: 'too-large', message: expect.stringContaining('5 widgets') });
+    expect(await w.server.store.snapshot(dashboardId)).toEqual(before);
+  });
+});
