@@ -59,4 +59,17 @@ export const REGRESSIONS: Regression[] = [
     ],
     open: null,
   },
+  {
+    // Fixed in the merge of the server limits (issue 14): catch-up stopped at its first page when a graceful
+    // stop began, leaving A2's subscription half caught up and queueing live changes for ever.
+    name: 'a catch-up begun during a graceful stop completes (catch-up-during-stop)',
+    seed: 251,
+    steps: [
+      { k: 'stop-sw', d: 'A2', ms: 730 },
+      { k: 'type', d: 'A1', pick: 0.034439640352502465, gaps: [100], where: 'start' },
+      { k: 'restart-server', stopping: 3264, ms: 3200 },
+      { k: 'wait', ms: 100 },
+    ],
+    open: null,
+  },
 ];
