@@ -4,6 +4,7 @@
  * `sw-client.ts` (the real one, talking to the service worker); tests may pass a fake.
  */
 import type { ReadonlySignal } from '@preact/signals';
+import type { BrowserCapabilities } from '../state/capabilities.ts';
 import type {
   ActivityEntry,
   ConflictPolicy,
@@ -38,6 +39,8 @@ export interface SyncClient {
   readonly updateAvailable: ReadonlySignal<boolean>;
   /** Quota or storage failures, shown as a state instead of a crash. */
   readonly storageError: ReadonlySignal<string | null>;
+  /** What this browser offers (Background Sync, persistent storage, install prompt); unknown in fakes. */
+  readonly capabilities?: BrowserCapabilities;
 
   signIn(username: string, password: string): Promise<SignInResult>;
   /** Resolves with how many unsynced mutations the user had (kept unless `discard`). */

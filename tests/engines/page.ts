@@ -1,0 +1,95 @@
+/**
+ * What the story reads and finds in a page, as scripts run by either driver (plain ES5-ish JavaScript
+ * strings: they run in Firefox and WebKit as they are, no bundling). Elements are found by the accessible
+ * names README's "For testers" table promises, then marked so the driver can click or type natively.
+ */
+import type { Tab } from './drivers.ts';
+
+export interface Snapshot {
+  /** Text of the one role=status element, or null before the app rendered. */
+  status: string | null;
+  /** "N pending" as a number (0 when the element is absent). */
+  pending: number;
+  /** navigator.serviceWorker.controller is set. */
+  controlled: boolean;
+  signInForm: boolean;
+  /** Text of the Pumps counter's value, or null when the widget is not shown. */
+  counter: string | null;
+  /** Value of the Shift notes textarea, or null. */
+  note: string | null;
+  /** "Conflicts (N)" button's N, 0 when absent. */
+  conflicts: number;
+  /** What the app says this browser cannot do (the "Degrade, and say so" notes). */
+  limits: string[];
+}
+
+const SNAPSHOT = `
+  var byLabel = function (name) {
+    var all = document.querySelectorAll('[aria-label]');
+    for (var i = 0; i < all.length; i++) if (all[i].getAttribute('aria-label') === name) return all[i];
+    return null;
+  };
+  var status = document.querySelector('[role=status]');
+  var pending = document.querySelector('.pending-count');
+  var pumps = byLabel('Pumps');
+  var notes = byLabel('Shift notes');
+  var conflicts = null;
+  var buttons = document.querySelectorAll('button');
+  for (var i = 0; i < buttons.length; i++) {
+    var m = /^Conflicts \\((\\d+)\\)$/.exec(buttons[i].textContent.trim());
+    if (m) conflicts = Number(m[1]);
+  }
+  var limits = [];
+  var items = document.querySelectorAll('.browser-limits li');
+  for (var j = 0; j < items.length; j++) limits.push(items[j].textContent.trim());
+  var counter = pumps && pumps.querySelector('.counter-value');
+  var note = notes && notes.querySelector('textarea');
+  return {
+    status: status ? status.textContent.trim() : null,
+    pending: pending ? parseInt(pending.textContent, 10) : 0,
+    controlled: !!(navigator.serviceWorker && navigator.serviceWorker.controller),
+    signInForm: !!document.querySelector('input[type=password]'),
+    counter: counter ? counter.textContent.trim() : null,
+    note: note ? note.value : null,
+    conflicts: conflicts || 0,
+    limits: limits
+  };
+`;
+
+export const snapshot = (tab: Tab) => tab.run<Snapshot>(SNAPSHOT);
+
+/**
+ * Finds a button (by aria-label or text) or a field (by its label's text) inside the element whose
+ * aria-label is `scope` (or the document), marks it and returns a CSS selector for it, or null.
+ */
+const MARK = `
+  var scope = arguments[0], kind = arguments[1], name = arguments[2];
+  var root = document;
+  if (scope) {
+    root = null;
+    var all = document.querySelectorAll('[aria-label]');
+    for (var i = 0; i < all.length; i++) if (all[i].getAttribute('aria-label') === scope) root = all[i];
+    if (!root) return null;
+  }
+  var el = null;
+  if (kind === 'button') {
+    var bs = root.querySelectorAll('button');
+    for (var b = 0; b < bs.length && !el; b++) {
+      var label = bs[b].getAttribute('aria-label') || bs[b].textContent.trim();
+      if (label === name || (name.charAt(name.length - 1) === '*' && label.indexOf(name.slice(0, -1)) === 0)) el = bs[b];
+    }
+  } else {
+    var ls = root.querySelectorAll('label');
+    for (var l = 0; l < ls.length && !el; l++) {
+      if (ls[l].textContent.trim().indexOf(name) === 0) el = ls[l].querySelector('input, textarea');
+    }
+  }
+  if (!el || el.disabled) return null;
+  var id = 'e' + Math.random().toString(36).slice(2);
+  el.setAttribute('data-engines', id);
+  return '[data-engines="' + id + '"]';
+`;
+
+export async function find(tab: Tab, scope: string | null, kind: 'button' | 'field', name: string): Promise<string | null> {
+  return tab.run<string | null>(MARK, scope, kind, name);
+}
