@@ -28,6 +28,7 @@ const OFFLINE_STATES = /^(Offline|Connecting|Retrying)/;
 const MINE = 'Pump 3 hums. Checked from the engine run.';
 const THEIRS = 'Pump 3 replaced by the day crew.';
 const NO_BACKGROUND_SYNC = 'This browser syncs while the app is open';
+const NO_STORAGE = 'This browser cannot be asked to keep';
 
 async function bounded<T>(engine: string, step: string, ms: number, work: () => Promise<T>): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -174,8 +175,16 @@ export async function runStory(browser: EngineBrowser, staticDir: string, log: (
       if (connections !== 1) throw new Error(`the server has ${connections} sockets for one browser with two tabs`);
     });
 
-    await step('the app says what a missing Background Sync means', 15_000, async () => {
+    await step('the app says what a missing Background Sync (and storage) means', 15_000, async () => {
       await until(tab1, `"${NO_BACKGROUND_SYNC}" shown`, (s) => s.limits.some((l) => l.startsWith(NO_BACKGROUND_SYNC)), 10_000);
+      // The storage sentence follows what the page really has (WebKitGTK has no navigator.storage).
+      const hasPersist = await tab1.run<boolean>('return !!(navigator.storage && navigator.storage.persist);');
+      const { limits } = await snapshot(tab1);
+      const saysStorage = limits.some((l) => l.startsWith(NO_STORAGE));
+      if (saysStorage === hasPersist) {
+        throw new Error(`navigator.storage.persist ${hasPersist ? 'exists' : 'is missing'} but the app ${saysStorage ? 'says' : 'does not say'} "${NO_STORAGE}"`);
+      }
+      log(`       (the app says: ${limits.map((l) => `"${l.split(':')[0]}"`).join(', ')})`);
     }, true);
 
     await step('go offline (the proxy drops and refuses connections)', 30_000, async () => {

@@ -2,6 +2,7 @@
  * A SyncClient made of signals, for component tests: tests set its state directly and read the calls made
  * to its actions (vi.fn), so components are tested against the interface only.
  */
+import type { BrowserCapabilities } from '../../src/state/capabilities.ts';
 import { signal, type Signal } from '@preact/signals';
 import { vi } from 'vitest';
 import type {
@@ -35,6 +36,7 @@ export interface FakeClient extends SyncClient {
   policy: Signal<ConflictPolicy>;
   updateAvailable: Signal<boolean>;
   storageError: Signal<string | null>;
+  capabilities?: BrowserCapabilities;
   confirmedOf(id: DashboardId): Signal<Widget[]>;
   signIn: ReturnType<typeof vi.fn<(u: string, p: string) => Promise<SignInResult>>>;
   signOut: ReturnType<typeof vi.fn<(discard: boolean) => Promise<number>>>;
