@@ -21,7 +21,21 @@ export interface Snapshot {
   conflicts: number;
   /** What the app says this browser cannot do (the "Degrade, and say so" notes). */
   limits: string[];
+  /** Texts of role=alert elements and notices (errors the app showed). */
+  alerts: string[];
+  /** Clicks the page received on Increment buttons since \`countClicks\` (telling a lost click from a lost edit). */
+  clicks: number;
 }
+
+export const countClicks = (tab: Tab) =>
+  tab.run<boolean>(`
+    window.__engineClicks = 0;
+    document.addEventListener('click', function (e) {
+      var t = e.target;
+      if (t && t.closest && t.closest('[aria-label=Increment]')) window.__engineClicks++;
+    }, true);
+    return true;
+  `);
 
 const SNAPSHOT = `
   var byLabel = function (name) {
@@ -42,6 +56,9 @@ const SNAPSHOT = `
   var limits = [];
   var items = document.querySelectorAll('.browser-limits li');
   for (var j = 0; j < items.length; j++) limits.push(items[j].textContent.trim());
+  var alerts = [];
+  var als = document.querySelectorAll('[role=alert], .notice');
+  for (var k = 0; k < als.length; k++) alerts.push(als[k].textContent.trim());
   var counter = pumps && pumps.querySelector('.counter-value');
   var note = notes && notes.querySelector('textarea');
   return {
@@ -52,7 +69,9 @@ const SNAPSHOT = `
     counter: counter ? counter.textContent.trim() : null,
     note: note ? note.value : null,
     conflicts: conflicts || 0,
-    limits: limits
+    limits: limits,
+    alerts: alerts,
+    clicks: window.__engineClicks || 0
   };
 `;
 

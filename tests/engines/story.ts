@@ -12,7 +12,7 @@ import { newMutationId, type ClientId, type DashboardId, type Widget } from '../
 import { apiDashboards, apiHealth, apiLogin, serverState, type ApiSession } from '../kit/api.ts';
 import { startKitServer, type KitServer } from '../kit/server.ts';
 import type { EngineBrowser, Tab } from './drivers.ts';
-import { find, snapshot, type Snapshot } from './page.ts';
+import { countClicks, find, snapshot, type Snapshot } from './page.ts';
 import { startProxy, type Proxy } from './proxy.ts';
 
 export interface StepReport {
@@ -198,6 +198,7 @@ export async function runStory(browser: EngineBrowser, staticDir: string, log: (
     await step('edit offline in both tabs: three increments, a note', 30_000, async () => {
       // One at a time, as a person taps: each waits for the view to show it (and the "Pending" mark to move
       // the layout) before the next.
+      await countClicks(tab1);
       for (let i = 1; i <= 3; i++) {
         await press(tab1, 'Pumps', 'Increment');
         await until(tab1, `the counter shows ${i}`, (s) => s.counter === String(i), 5000);
