@@ -260,9 +260,9 @@ export async function runStory(browser: EngineBrowser, staticDir: string, log: (
       // session). The network comes back while nobody is there; without Background Sync nothing sends it.
       await tab1.goto('about:blank');
       await tab2.goto('about:blank');
-      // Let the worker stop: Firefox 3 s after its last event (the idle_timeout pref set at launch), WebKit
+      // Let the worker stop: Firefox 20 s after its last event (the idle_timeout pref set at launch), WebKit
       // 10 s after its last page left (BROWSER-FACTS.md). The drain below is then the worker's start.
-      await new Promise((r) => setTimeout(r, engine === 'firefox' ? 5000 : 12_000));
+      await new Promise((r) => setTimeout(r, engine === 'firefox' ? 23_000 : 12_000));
       w.proxy.online();
       await new Promise((r) => setTimeout(r, 3000));
       const meanwhile = await widgetNamed(w, 'Pumps');
