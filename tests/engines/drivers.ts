@@ -62,12 +62,16 @@ export async function launchFirefox(): Promise<EngineBrowser> {
       await page.goto(url, { waitUntil: 'load' });
       return {
         run: async <T,>(body: string, ...args: unknown[]) => (await page.evaluate(wrap(body, args))) as T,
+        // A tab in the background gets its frames throttled, and a BiDi click waited up to 16 s for one:
+        // act on the tab in front, as a person would.
         async click(css) {
+          await page.bringToFront();
           const el = await page.$(css);
           if (!el) throw new Error(`no element ${css}`);
           await el.click();
         },
         async type(css, text) {
+          await page.bringToFront();
           const el = await page.$(css);
           if (!el) throw new Error(`no element ${css}`);
           await el.type(text);

@@ -25,14 +25,19 @@ export interface Snapshot {
   alerts: string[];
   /** Clicks the page received on Increment buttons since \`countClicks\` (telling a lost click from a lost edit). */
   clicks: number;
+  /** The last click the page received elsewhere than on Increment (a tap that landed beside it). */
+  missed: string | null;
 }
 
 export const countClicks = (tab: Tab) =>
   tab.run<boolean>(`
     window.__engineClicks = 0;
+    if (window.__engineClicksOn) return true;
+    window.__engineClicksOn = true;
     document.addEventListener('click', function (e) {
       var t = e.target;
       if (t && t.closest && t.closest('[aria-label=Increment]')) window.__engineClicks++;
+      else window.__engineMissed = (t && t.tagName) + ' "' + String(t && t.textContent).trim().slice(0, 40) + '"';
     }, true);
     return true;
   `);
@@ -71,7 +76,8 @@ const SNAPSHOT = `
     conflicts: conflicts || 0,
     limits: limits,
     alerts: alerts,
-    clicks: window.__engineClicks || 0
+    clicks: window.__engineClicks || 0,
+    missed: window.__engineMissed || null
   };
 `;
 
