@@ -234,6 +234,14 @@ export async function runStory(browser: EngineBrowser, staticDir: string, log: (
     await step('edit offline in both tabs: three increments, a note', 30_000, async () => {
       // One at a time, as a person taps: each waits for the view to show it (and the "Pending" mark to move
       // the layout) before the next.
+      // Does the board move under a finger while offline? (The status text changes every second.)
+      const tops = new Set<number>();
+      for (let i = 0; i < 15; i++) {
+        tops.add(await tab1.run<number>(`var b = document.querySelector('[aria-label="Pumps"] [aria-label=Increment]'); return b ? Math.round(b.getBoundingClientRect().top) : -1;`));
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      const width = await tab1.run<number>('return window.innerWidth;');
+      log(`       (offline, 3 s: Increment's top at ${[...tops].join(', ')} px, window ${width} px wide)`);
       await countClicks(tab1);
       for (let i = 1; i <= 3; i++) await tap(tab1, i, log);
       await typeInto(tab2, 'Shift notes', 'Note', MINE);
