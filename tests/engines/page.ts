@@ -27,6 +27,8 @@ export interface Snapshot {
   clicks: number;
   /** The last click the page received elsewhere than on Increment (a tap that landed beside it). */
   missed: string | null;
+  /** How many clicks the page received elsewhere since `countClicks`. */
+  otherClicks: number;
 }
 
 export const countClicks = (tab: Tab) =>
@@ -37,7 +39,10 @@ export const countClicks = (tab: Tab) =>
     document.addEventListener('click', function (e) {
       var t = e.target;
       if (t && t.closest && t.closest('[aria-label=Increment]')) window.__engineClicks++;
-      else window.__engineMissed = (t && t.tagName) + ' "' + String(t && t.textContent).trim().slice(0, 40) + '"';
+      else {
+        window.__engineOther = (window.__engineOther || 0) + 1;
+        window.__engineMissed = (t && t.tagName) + ' "' + String(t && t.textContent).trim().slice(0, 40) + '"';
+      }
     }, true);
     return true;
   `);
@@ -77,7 +82,8 @@ const SNAPSHOT = `
     limits: limits,
     alerts: alerts,
     clicks: window.__engineClicks || 0,
-    missed: window.__engineMissed || null
+    missed: window.__engineMissed || null,
+    otherClicks: window.__engineOther || 0
   };
 `;
 
