@@ -17,7 +17,10 @@ export function ConnectionStatus() {
     <>
       <p role="status" class={`status status-${c.kind}`} data-state={c.kind}>
         <span class="status-dot" aria-hidden="true" />
-        {text}
+        {/* Its own element so that a long text is cut with an ellipsis instead of wrapping the header. */}
+        <span class="status-text" title={text}>
+          {text}
+        </span>
       </p>
       {c.kind === 'backoff' && (
         <button

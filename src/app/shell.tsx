@@ -3,6 +3,7 @@ import { useEffect } from 'preact/hooks';
 import { useClient, useUi } from './contexts.ts';
 import { Header } from './header.tsx';
 import { Notices } from './notices.tsx';
+import { BrowserLimits } from './browser-limits.tsx';
 import { Board } from './board.tsx';
 import { PendingView } from './pending-view.tsx';
 import { ConflictsView } from './conflicts-view.tsx';
@@ -23,6 +24,7 @@ export function Shell({ fetchActivity = fetchActivityFeed }: { fetchActivity?: A
     <>
       <Header />
       <Notices />
+      <BrowserLimits />
       <main class="content" id="main">
         {screen === 'board' && <Board />}
         {screen === 'pending' && <PendingView />}

@@ -60,6 +60,7 @@ import {
   readReplica,
   writeDashboards,
 } from '../../sw/db.ts';
+import { detectCapabilities, requestPersistence, type BrowserCapabilities, type CapabilityScope } from '../state/capabilities.ts';
 import { Requests, type RequestCommand } from './requests.ts';
 import { signInRefusal } from './sign-in-answer.ts';
 import type { SignInResult, SyncClient } from './types.ts';
@@ -89,6 +90,8 @@ export class SwSyncClient implements SyncClient {
   readonly storageError: Signal<string | null> = signal(null);
   /** Asking the server whether the browser's session cookie is still good (no identity cached). */
   readonly checkingSession: Signal<boolean> = signal(false);
+  readonly capabilities: BrowserCapabilities | undefined =
+    typeof window === 'undefined' ? undefined : detectCapabilities(window as unknown as CapabilityScope);
 
   private readonly db: DbHandle;
   private readonly clientId: Promise<ClientId>;
@@ -195,7 +198,8 @@ export class SwSyncClient implements SyncClient {
     setInterval(() => this.keepalive(), KEEPALIVE_MS);
     this.keepalive();
     if (!navigator.onLine) this.tell({ type: 'network', online: false });
-    void navigator.storage?.persist?.().catch(() => false);
+    // Never awaited: headless Firefox never answers it, and the app must not wait for it to work.
+    void requestPersistence(navigator, 10_000).then((outcome) => console.info(`fieldboard: persistent storage ${outcome}`));
   }
 
   private keepalive(): void {

@@ -4,6 +4,7 @@
  * `sw-client.ts` (the real one, talking to the service worker); tests may pass a fake.
  */
 import type { ReadonlySignal } from '@preact/signals';
+import type { BrowserCapabilities } from '../state/capabilities.ts';
 import type {
   ActivityEntry,
   ConflictPolicy,
@@ -40,6 +41,8 @@ export interface SyncClient {
   readonly storageError: ReadonlySignal<string | null>;
   /** No identity is cached and the app is asking the server whether the browser's session is still good. */
   readonly checkingSession: ReadonlySignal<boolean>;
+  /** What this browser offers (Background Sync, persistent storage, install prompt); unknown in fakes. */
+  readonly capabilities?: BrowserCapabilities;
 
   signIn(username: string, password: string): Promise<SignInResult>;
   /** Resolves with how many unsynced mutations the user had (kept unless `discard`). */

@@ -23,6 +23,8 @@ test('without Background Sync the APIs are gone, and offline edits drain when th
     const reg = await navigator.serviceWorker.ready;
     return ['SyncManager' in window, 'PeriodicSyncManager' in window, 'sync' in reg, 'periodicSync' in reg];
   })).toEqual([false, false, false, false]);
+  // The person is told what that means ("Degrade, and say so"; Chromium with the APIs says nothing).
+  await expect(page.getByRole('region', { name: 'In this browser' })).toContainText('This browser syncs while the app is open');
   const [sw] = context.serviceWorkers();
   const inWorker = await sw.evaluate(async () => {
     const reg = (self as unknown as { registration: { sync?: { register(tag: string): Promise<void> } } }).registration;

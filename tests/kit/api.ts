@@ -9,10 +9,11 @@ export interface ApiSession {
   cookie: string;
 }
 
-export async function apiLogin(url: string, username = 'demo', password = 'demo'): Promise<ApiSession> {
+/** `origin` defaults to the server's own; pass another allowed one when FIELDBOARD_ALLOWED_ORIGINS names it. */
+export async function apiLogin(url: string, username = 'demo', password = 'demo', origin = url): Promise<ApiSession> {
   const r = await fetch(`${url}/api/login`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', origin: url },
+    headers: { 'content-type': 'application/json', origin },
     body: JSON.stringify({ username, password }),
   });
   if (r.status !== 204) throw new Error(`login as ${username} failed: HTTP ${r.status}`);

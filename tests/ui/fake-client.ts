@@ -2,6 +2,7 @@
  * A SyncClient made of signals, for component tests: tests set its state directly and read the calls made
  * to its actions (vi.fn), so components are tested against the interface only.
  */
+import type { BrowserCapabilities } from '../../src/state/capabilities.ts';
 import { signal, type Signal } from '@preact/signals';
 import { vi } from 'vitest';
 import type {
@@ -36,6 +37,7 @@ export interface FakeClient extends SyncClient {
   updateAvailable: Signal<boolean>;
   storageError: Signal<string | null>;
   checkingSession: Signal<boolean>;
+  capabilities?: BrowserCapabilities;
   confirmedOf(id: DashboardId): Signal<Widget[]>;
   signIn: ReturnType<typeof vi.fn<(u: string, p: string) => Promise<SignInResult>>>;
   signOut: ReturnType<typeof vi.fn<(discard: boolean) => Promise<number>>>;
