@@ -118,6 +118,8 @@ test('Escape closes an inline form without saving', async ({ page }) => {
   // And a checklist item's edit form.
   const list = widget(page, 'Valve check');
   await list.getByRole('button', { name: 'Edit Inlet valve open' }).click();
+  // The form takes the focus when it opens, so Escape reaches it without a click into it.
+  await expect(list.getByRole('textbox', { name: 'Item text' })).toBeFocused();
   await page.keyboard.press('Escape');
   await expect(list.getByRole('checkbox', { name: 'Inlet valve open' })).toBeVisible();
 });
