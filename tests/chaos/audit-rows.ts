@@ -5,17 +5,10 @@
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import type { MutationResult } from '../../protocol/index.ts';
+import type { ChangeRow as StoredChangeRow } from '../../server/store/sqlite-statements.ts';
 
-export interface ChangeRow {
-  dashboard_id: string;
-  seq: number;
-  widget_id: string;
-  version: number;
-  widget: string | null;
-  mutation_id: string | null;
-  client_id: string | null;
-  at: number;
-}
+/** A change log row as both engines store it (the SQLite statements' shape; PostgreSQL's bigints converted). */
+export type ChangeRow = Omit<StoredChangeRow, 'user_id'>;
 
 export interface AuditRows {
   changes: ChangeRow[];
