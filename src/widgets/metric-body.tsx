@@ -7,11 +7,9 @@ import { useState } from 'preact/hooks';
 import type { MetricWidget } from '../../protocol/index.ts';
 import { useUi } from '../app/contexts.ts';
 import { ago, now } from '../state/clock.ts';
+import { formatValue } from '../state/number-format.ts';
 import { Sparkline } from './sparkline.tsx';
 
-/** One format for every number: at most two decimals, no trailing zeros (42.5, 45, 3.2). */
-const NUMBER = new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 });
-export const formatValue = (v: number): string => NUMBER.format(v);
 
 export function MetricBody({ widget }: { widget: MetricWidget }) {
   const values = widget.series.map((p) => p.value);

@@ -4,6 +4,7 @@
  * textbox; checklist "New item"/"Add", item checkboxes named by their text; the "Add widget" form; the
  * "Conflicts (N)" button and its cards), and reading back what every tab renders.
  */
+import { formatValue } from '../../src/state/number-format.ts';
 import type { BrowserContext, Locator, Page } from '@playwright/test';
 import { expect } from '@playwright/test';
 import type { Widget } from '../../protocol/index.ts';
@@ -87,7 +88,8 @@ export function expectedView(widgets: Widget[]): RenderedWidget[] {
         case 'checklist':
           return { ...base, items: w.items.map((i) => ({ text: i.text, done: i.done })) };
         case 'metric':
-          return { ...base, value: w.value === null ? '—' : Number.isInteger(w.value) ? String(w.value) : w.value.toFixed(2) };
+          // The widget's own formatting (src/state/number-format.ts), so the two can never disagree again.
+          return { ...base, value: w.value === null ? '—' : formatValue(w.value) };
       }
     });
 }
@@ -97,7 +99,8 @@ export async function syncState(page: Page): Promise<{ status: string; pending: 
   return page.evaluate(() => {
     const status = document.querySelector('[role=status]')?.textContent ?? '';
     const pending = Number((document.querySelector('.pending-count')?.textContent ?? '0').match(/^(\d+)/)?.[1] ?? 0);
-    const button = [...document.querySelectorAll('nav button')].find((b) => /^Conflicts \(\d+\)$/.test(b.textContent ?? ''));
+    // Wherever the app puts it (the nav once, the status bar now): the one button named "Conflicts (N)".
+    const button = [...document.querySelectorAll('button')].find((b) => /^Conflicts \(\d+\)$/.test(b.textContent ?? ''));
     const conflicts = button ? Number(button.textContent!.match(/\((\d+)\)/)![1]) : 0;
     const marks = document.querySelectorAll('article .marks li').length;
     return { status, pending, conflicts, marks };

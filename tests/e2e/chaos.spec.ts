@@ -36,7 +36,11 @@ const clusterOps = Number(process.env.CHAOS_OPS ?? 80);
 const clusterRoundOps = Number(process.env.CHAOS_ROUND_OPS ?? Math.min(250, Math.ceil(clusterOps / 2)));
 const clusterFaultRate = Number(process.env.CHAOS_FAULT_RATE ?? 0.2);
 
-test.setTimeout(Number(process.env.CHAOS_TIMEOUT_MS ?? 115_000));
+const timeoutMs = Number(process.env.CHAOS_TIMEOUT_MS ?? 115_000);
+test.setTimeout(timeoutMs);
+// A settle that cannot converge must fail with the state it waited on, before the test's own time limit
+// cuts it off with a bare "timeout" (a short run once did, and it was mistaken for a loaded machine).
+const settleTimeoutMs = Math.min(150_000, Math.floor(timeoutMs / 2));
 
 /** Runs the chaos engine against `start()`'s server (on its own copy of the built app) and reports. */
 async function chaos(
@@ -50,8 +54,17 @@ async function chaos(
   const dist = mkdtempSync(join(tmpdir(), 'fieldboard-chaos-dist-'));
   cpSync(resolve(import.meta.dirname, '../../dist'), dist, { recursive: true });
   const server = await start(dist);
+  // Whatever ends the run, the server's own log goes with the report: a failure is read from both sides.
+  const keepLog = async () => {
+    writeFileSync(info.outputPath('server.log'), server.logs());
+    await info.attach('server.log', { path: info.outputPath('server.log'), contentType: 'text/plain' });
+  };
   try {
-    const report = await runChaos({ ...run, server, seed });
+    const report = await runChaos({ ...run, server, seed, settleTimeoutMs }).catch(async (e: unknown) => {
+      await keepLog();
+      throw e;
+    });
+    if (report.failures.length) await keepLog();
     const summary = summarize(report);
     console.log(summary);
     await info.attach('chaos-report.json', { body: JSON.stringify(report, null, 2), contentType: 'application/json' });
