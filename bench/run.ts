@@ -116,8 +116,9 @@ for (const b of benches.filter((b) => wanted(b.name))) {
 (postgres as BenchPostgres | null)?.stop();
 const table = printTable(rows);
 console.log(table);
-// A quick smoke run never overwrites the full results the README quotes.
-save(resolve(import.meta.dirname, quick ? 'results-quick.json' : 'results.json'), {
+// A quick smoke run, or a run of some benchmarks only, never overwrites the full results the README quotes.
+const file = quick ? 'results-quick.json' : only ? `results-${[...only].sort().join('-')}.json` : 'results.json';
+save(resolve(import.meta.dirname, file), {
   date: new Date().toISOString(),
   quick,
   durationS: round((Date.now() - started) / 1000, 1),
@@ -125,4 +126,4 @@ save(resolve(import.meta.dirname, quick ? 'results-quick.json' : 'results.json')
   rows,
   note: 'advantage = how many times better Fieldboard is than the peer on that metric (>1: ahead).',
 });
-console.log(`\nsaved bench/${quick ? 'results-quick' : 'results'}.json (${round((Date.now() - started) / 1000, 1)} s)`);
+console.log(`\nsaved bench/${file} (${round((Date.now() - started) / 1000, 1)} s)`);
