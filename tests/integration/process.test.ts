@@ -132,6 +132,8 @@ describe('server process', () => {
     const p = startProcess({});
     const url = await p.listening;
     await expect.poll(() => p.output()).toMatch(/^Fieldboard is running at http:\/\/\S+ {2}\(sign in as demo \/ demo\)$/m);
+    // The last line of start-up, after every log record.
+    expect(p.output().trimEnd().split('\n').at(-1)).toMatch(/^Fieldboard is running at /);
     expect(p.output()).toContain(`Fieldboard is running at ${url}`);
     p.proc.kill('SIGTERM');
     await p.exited;
