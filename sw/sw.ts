@@ -83,9 +83,9 @@ self.addEventListener('message', (event) => {
   // activation and would stay uncontrolled (not served offline by us) until its next load; each page asks
   // for the state when it starts, so claim again then. Claiming pages already ours changes nothing. (An e2e
   // test that reloaded during the first install waited for a controller in 1 of 5 runs.)
-  if (cmd.type === 'get-state') event.waitUntil(self.clients.claim().catch(() => {}));
+  const claimed = cmd.type === 'get-state' ? self.clients.claim().catch(() => {}) : undefined;
   // Every message, keepalive included, is an event: it keeps this worker (and its socket) alive.
-  event.waitUntil(woke.then(() => engine.command(cmd, (reply) => source?.postMessage(reply))));
+  event.waitUntil(Promise.all([claimed, woke.then(() => engine.command(cmd, (reply) => source?.postMessage(reply)))]));
 });
 
 self.addEventListener('sync', (event) => {

@@ -153,6 +153,14 @@ describe('valid page messages', () => {
     expect(data.ok).toBe(true);
   });
 
+  it('get-state claims the pages again (one loaded while the first worker installed); a keepalive does not', async () => {
+    fakeSelf.clients.claim.mockClear();
+    await send({ type: 'keepalive' });
+    expect(fakeSelf.clients.claim).not.toHaveBeenCalled();
+    await send({ type: 'get-state', requestId: 'q-claim' });
+    expect(fakeSelf.clients.claim).toHaveBeenCalledTimes(1);
+  });
+
   it('keepalive is accepted without a reply', async () => {
     const m = await send({ type: 'keepalive' });
     expect(m.waits).toHaveLength(1);
