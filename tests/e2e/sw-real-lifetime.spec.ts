@@ -106,7 +106,13 @@ class Browser {
     await gone;
     // Chromium's helper processes can still be writing into the profile for a moment after the browser
     // process exits (seen as ENOTEMPTY under load): retry the removal.
-    rmSync(this.dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+    // If it still holds files after that, the temp profile stays behind: what this test proves is done, and
+    // a leftover folder in the temp directory must not fail it (CI: ENOTEMPTY on 2 loaded cores).
+    try {
+      rmSync(this.dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 250 });
+    } catch (e) {
+      console.warn(`sw-real-lifetime: left the Chromium profile ${this.dir}: ${String(e)}`);
+    }
   }
 }
 
