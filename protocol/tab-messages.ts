@@ -99,6 +99,19 @@ export type ConflictResolution = v.InferOutput<typeof ConflictResolutionSchema>;
 
 const RequestId = v.pipe(v.string(), v.minLength(1), v.maxLength(100));
 
+/**
+ * Where a `mutate` sits in its tab's own numbering (docs/service-worker.md, "A click survives a worker that
+ * stops before answering"): `n` counts the tab's mutations from 1 and never repeats; `waiting` lists the
+ * earlier ones the tab has no answer for yet. A tab posts a mutation again, with the same `n`, when no answer
+ * comes; the worker takes each `n` once and never one before an earlier mutation it is still owed.
+ */
+export const MutateFromSchema = v.object({
+  tab: v.pipe(v.string(), v.minLength(1), v.maxLength(64)),
+  n: v.pipe(v.number(), v.integer(), v.minValue(1)),
+  waiting: v.pipe(v.array(v.pipe(v.number(), v.integer(), v.minValue(1))), v.maxLength(1000)),
+});
+export type MutateFrom = v.InferOutput<typeof MutateFromSchema>;
+
 // Tab -> SW.
 export const TabCommandSchema = v.variant('type', [
   v.object({ type: v.literal('keepalive') }),
@@ -113,7 +126,13 @@ export const TabCommandSchema = v.variant('type', [
    * `base`: the confirmed widget the edit began from (its version is the mutation's `baseVersion`; see
    * edit-base.ts), so a later conflict can be merged three ways. Absent for edits that cannot conflict.
    */
-  v.object({ type: v.literal('mutate'), requestId: RequestId, mutation: MutationSchema, base: v.optional(v.nullable(WidgetSchema)) }),
+  v.object({
+    type: v.literal('mutate'),
+    requestId: RequestId,
+    mutation: MutationSchema,
+    base: v.optional(v.nullable(WidgetSchema)),
+    from: v.optional(MutateFromSchema),
+  }),
   v.object({ type: v.literal('retry'), requestId: RequestId }),
   v.object({ type: v.literal('discard'), requestId: RequestId, mutationId: MutationIdSchema }),
   v.object({
@@ -137,13 +156,19 @@ export const ReplySchema = v.object({
   requestId: v.string(),
   ok: v.boolean(),
   error: v.optional(v.string()),
+  /** Set on refusals a tab acts on (not only shows): `out-of-order` asks it to post its waiting mutations again. */
+  code: v.optional(v.picklist(['out-of-order'])),
   /** Command-specific answer (e.g. `{ state }` for get-state, `{ pending }` for sign-out). */
   data: v.optional(v.unknown()),
 });
 export type Reply = v.InferOutput<typeof ReplySchema>;
 
-/** `data` of the reply to `mutate`: the entry as queued (maybe coalesced) and the outbox broadcast holding it. */
-export const MutateReplyDataSchema = v.object({ entry: OutboxEntrySchema, outboxSeq: v.number(), swInstance: v.string() });
+/**
+ * `data` of the reply to `mutate`: the entry as queued (maybe coalesced) and the outbox broadcast holding it.
+ * `entry` is null when the worker had taken this mutation before (a post repeated after a lost answer) and it
+ * is no longer pending under its own id (sent and applied, or coalesced into a later edit).
+ */
+export const MutateReplyDataSchema = v.object({ entry: v.nullable(OutboxEntrySchema), outboxSeq: v.number(), swInstance: v.string() });
 /** `data` of the reply to `get-state`. */
 export const StateReplyDataSchema = v.object({
   connection: ConnectionStateSchema,

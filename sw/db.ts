@@ -197,6 +197,8 @@ export const META = {
   outboxGen: v.number(),
   /** Dashboards the signed-in user's tabs showed most recently (subscribed, refreshed by periodicsync). */
   watched: v.array(DashboardIdSchema),
+  /** Per tab, the highest mutation number this worker took (tab-order.ts). */
+  tabs: v.record(v.string(), v.object({ n: v.number(), at: v.number() })),
 } as const;
 export type MetaKey = keyof typeof META;
 export type MetaValue<K extends MetaKey> = v.InferOutput<(typeof META)[K]>;

@@ -66,6 +66,9 @@ export interface EngineEnv {
 const SYNC_RETRY_AFTER_FAILURE_MS = 5_000;
 
 /** `retryAfterMs`: refused for a rate limit; nothing is sent again before that long. */
+/** Answers a tab's request: exactly once for commands with a `requestId`. */
+type Answer = (ok: boolean, data?: unknown, error?: string, code?: Reply['code']) => void;
+
 type PushOutcome =
   | { ok: true; results: MutationResult[] }
   | { ok: false; unauthorized: boolean; error: string; retryAfterMs?: number };
@@ -152,8 +155,9 @@ export class Engine {
   /** Handles one validated command; `reply` is called exactly once for commands with a `requestId`. */
   async command(cmd: TabCommand, reply: (r: Reply) => void): Promise<void> {
     await this.ready;
-    const answer = (ok: boolean, data?: unknown, error?: string) => {
-      if ('requestId' in cmd) reply({ type: 'reply', requestId: cmd.requestId, ok, ...(error ? { error } : {}), ...(data !== undefined ? { data } : {}) });
+    const answer: Answer = (ok, data, error, code) => {
+      if (!('requestId' in cmd)) return;
+      reply({ type: 'reply', requestId: cmd.requestId, ok, ...(error ? { error } : {}), ...(code ? { code } : {}), ...(data !== undefined ? { data } : {}) });
     };
     try {
       await this.run(cmd, answer);
@@ -164,7 +168,7 @@ export class Engine {
     }
   }
 
-  private async run(cmd: TabCommand, answer: (ok: boolean, data?: unknown, error?: string) => void): Promise<void> {
+  private async run(cmd: TabCommand, answer: Answer): Promise<void> {
     switch (cmd.type) {
       case 'keepalive':
         if (this.user) this.conn.start();
@@ -189,7 +193,7 @@ export class Engine {
         return;
       }
       case 'mutate':
-        await this.mutate(cmd.mutation, cmd.base ?? null, answer);
+        await this.mutate(cmd, answer);
         return;
       case 'retry':
         await this.retryNow();
@@ -256,18 +260,25 @@ export class Engine {
     void this.drain();
   }
 
-  private async mutate(m: Mutation, seen: Widget | null, answer: (ok: boolean, data?: unknown, error?: string) => void): Promise<void> {
+  private async mutate(cmd: Extract<TabCommand, { type: 'mutate' }>, answer: Answer): Promise<void> {
+    const m = cmd.mutation;
     if (!this.user) return answer(false, undefined, 'not signed in');
     if (m.clientId !== this.clientId) return answer(false, undefined, `mutation is from client ${m.clientId}, not ${this.clientId}`);
     const userId = this.user.id;
-    const { entry, outbox } = await this.serially(() => this.env.store.append(userId, m, seen));
-    const outboxSeq = this.broadcaster.post({ type: 'outbox', entries: outbox });
-    answer(true, { entry, outboxSeq, swInstance: this.broadcaster.swInstance });
+    const seen = cmd.base ?? null;
+    const done = await this.serially(() =>
+      cmd.from ? this.env.store.append(userId, m, seen, cmd.from, this.env.now()) : this.env.store.append(userId, m, seen),
+    );
+    if (done.kind === 'out-of-order') {
+      return answer(false, undefined, `out of order: mutation ${done.expected} of this tab has not arrived`, 'out-of-order');
+    }
+    const outboxSeq = this.broadcaster.post({ type: 'outbox', entries: done.outbox });
+    answer(true, { entry: done.entry, outboxSeq, swInstance: this.broadcaster.swInstance });
     if (!this.conn.isOpen) void this.env.registerSync().catch(() => {});
     void this.drain();
   }
 
-  private async resolve(cmd: Extract<TabCommand, { type: 'resolve' }>, answer: (ok: boolean, data?: unknown, error?: string) => void) {
+  private async resolve(cmd: Extract<TabCommand, { type: 'resolve' }>, answer: Answer) {
     if (!this.user) return answer(false, undefined, 'not signed in');
     const entries = entriesOfWidget(await this.env.store.outbox(this.user.id), cmd.dashboardId, cmd.widgetId);
     const seen = cmd.resolution.keep === 'mine' ? cmd.resolution.seenVersion : undefined;

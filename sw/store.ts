@@ -16,6 +16,7 @@ import type {
   Change,
   ConflictPolicy,
   DashboardId,
+  MutateFrom,
   Mutation,
   MutationId,
   OutboxEntry,
@@ -37,6 +38,13 @@ import {
   type FieldboardSchema,
 } from './db.ts';
 import { planAppend } from './outbox.ts';
+import { admit } from './tab-order.ts';
+
+/** What `append` did: `queued` (new, or the same id already stored), `duplicate`, or `out-of-order`. */
+export type Appended =
+  | { kind: 'queued'; entry: OutboxEntry; outbox: OutboxEntry[] }
+  | { kind: 'duplicate'; entry: null; outbox: OutboxEntry[] }
+  | { kind: 'out-of-order'; expected: number };
 
 export type ReplicaUpdate =
   | { dashboardId: DashboardId; kind: 'changes'; changes: Change[]; seq: number | null; epoch: string | null }
@@ -189,15 +197,29 @@ export class SwStore {
 
   /** Appends (or coalesces) in one strict transaction; answers the entry as stored and the new outbox. */
   /** `seen`: the widget the edit began from, as the tab says (see edit-base.ts). */
-  async append(userId: UserId, mutation: Mutation, seen: Widget | null = null): Promise<{ entry: OutboxEntry; outbox: OutboxEntry[] }> {
-    const entry = await this.writing<OutboxEntry>(async () => {
+  /**
+   * Appends a tab's mutation in one strict transaction. With `from` (the tab's numbering, tab-order.ts) a
+   * post the worker took before answers `duplicate`, and one ahead of a mutation the tab still waits for is
+   * refused `out-of-order`; without it, the same mutation id twice answers what is stored.
+   */
+  append(userId: UserId, mutation: Mutation, seen?: Widget | null): Promise<Extract<Appended, { kind: 'queued' }>>;
+  append(userId: UserId, mutation: Mutation, seen: Widget | null, from: MutateFrom, now: number): Promise<Appended>;
+  async append(userId: UserId, mutation: Mutation, seen: Widget | null = null, from?: MutateFrom, now = 0): Promise<Appended> {
+    type Taken = { kind: 'queued'; entry: OutboxEntry } | { kind: 'duplicate'; entry: null } | { kind: 'out-of-order'; expected: number };
+    const done = await this.writing<Taken>(async () => {
       const tx = await this.rw(['outbox', 'widgets', 'meta']);
       const outbox = tx.objectStore('outbox');
       const existing = await outbox.get(mutation.id);
       if (existing) {
-        // The same mutation twice (a tab retried its request): answer what is stored.
+        // The same mutation twice (a tab posted it again): answer what is stored.
         await tx.done;
-        return { result: validOutbox([existing])[0] ?? existing, write: null };
+        return { result: { kind: 'queued', entry: validOutbox([existing])[0] ?? existing }, write: null };
+      }
+      const admission = from ? admit((await getMeta(tx, 'tabs')) ?? {}, from, now) : null;
+      if (admission && admission.kind !== 'take') {
+        await tx.done;
+        const result: Taken = admission.kind === 'duplicate' ? { kind: 'duplicate', entry: null } : admission;
+        return { result, write: null };
       }
       const widgetEntries = validOutbox(await outbox.index('by-widget').getAll([mutation.dashboardId, mutation.args.widgetId])).sort(
         (a, b) => a.order - b.order,
@@ -208,11 +230,13 @@ export class SwStore {
       if (plan.replaces) await outbox.delete(plan.replaces);
       await outbox.put(plan.put);
       await setMeta(tx, 'nextOrder', order + 1);
+      if (admission) await setMeta(tx, 'tabs', admission.log);
       const gen = await this.bump(tx);
       await tx.done;
-      return { result: plan.put, write: { gen, removed: plan.replaces ? [plan.replaces] : [], written: [plan.put] } };
+      return { result: { kind: 'queued', entry: plan.put }, write: { gen, removed: plan.replaces ? [plan.replaces] : [], written: [plan.put] } };
     });
-    return { entry, outbox: await this.outbox(userId) };
+    if (done.kind === 'out-of-order') return done;
+    return { ...done, outbox: await this.outbox(userId) };
   }
 
   async setState(entries: OutboxEntry[]): Promise<void> {

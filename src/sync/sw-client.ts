@@ -5,7 +5,9 @@
  *   before the SW answers: an offline cold start shows the last state.
  * - Then follows the SW's BroadcastChannel. Messages are numbered per SW instance; a gap or a new instance
  *   (the SW was stopped and restarted) means "re-read IndexedDB", which holds everything broadcast.
- * - Commands go by postMessage with a request id and a timeout (requests.ts).
+ * - Commands go by postMessage with a request id and a timeout (requests.ts); mutations go through a line
+ *   that posts each again until the worker answers it (mutation-line.ts), so none is lost to a worker that
+ *   stops before answering.
  * - Keeps the SW alive (a message every KEEPALIVE_MS) and relays what only pages see: online/offline and
  *   visibility (BROWSER-FACTS.md).
  *
@@ -62,6 +64,7 @@ import {
 } from '../../sw/db.ts';
 import { detectCapabilities, requestPersistence, type BrowserCapabilities, type CapabilityScope } from '../state/capabilities.ts';
 import { Requests, type RequestCommand } from './requests.ts';
+import { MutationLine } from './mutation-line.ts';
 import { signInRefusal } from './sign-in-answer.ts';
 import type { SignInResult, SyncClient } from './types.ts';
 
@@ -96,6 +99,7 @@ export class SwSyncClient implements SyncClient {
   private readonly db: DbHandle;
   private readonly clientId: Promise<ClientId>;
   private readonly requests: Requests;
+  private readonly line: MutationLine;
   private readonly replicas = new Map<DashboardId, Signal<Widget[]>>();
   /** Bumped by every message that sets a replica/outbox, so a slower IndexedDB re-read never overwrites it. */
   private readonly replicaVersion = new Map<DashboardId, number>();
@@ -114,6 +118,13 @@ export class SwSyncClient implements SyncClient {
     this.clientId = this.db.get().then(ensureClientId);
     this.clientId.catch((e) => this.storageFailed(e));
     this.requests = new Requests({ post: (m) => this.post(m) }, opts.requestTimeoutMs);
+    this.line = new MutationLine({
+      ask: (cmd) => this.requests.send(cmd),
+      after: (ms, fn) => {
+        const t = setTimeout(fn, ms);
+        return () => clearTimeout(t);
+      },
+    });
     void this.paint().then(() => this.resumeSession());
     this.listen();
     this.register();
@@ -374,7 +385,11 @@ export class SwSyncClient implements SyncClient {
   }
 
   private async ask(cmd: RequestCommand): Promise<Reply> {
-    const r = await this.requests.send(cmd);
+    return this.checked(cmd, await this.requests.send(cmd));
+  }
+
+  /** A refusal becomes an error (and a full disk the storage banner). */
+  private checked(cmd: { type: string }, r: Reply): Reply {
     if (!r.ok) {
       if (r.error?.startsWith('quota')) this.storageError.value = `Storage is full: ${r.error}`;
       throw new Error(r.error ?? `${cmd.type} failed`);
@@ -508,11 +523,16 @@ export class SwSyncClient implements SyncClient {
     this.provisional.set(mutation.id, { entry, untilSeq: Infinity, swInstance: null });
     this.publishOutbox();
     try {
-      const r = await this.ask({ type: 'mutate', mutation, ...(seen ? { base: seen } : {}) });
+      const cmd = { type: 'mutate', mutation, ...(seen ? { base: seen } : {}) } as const;
+      const r = this.checked(cmd, await this.line.send(cmd));
       const data = parse(MutateReplyDataSchema, r.data);
-      if (data.ok) {
+      if (data.ok && data.value.entry) {
         this.provisional.set(mutation.id, { entry: data.value.entry, untilSeq: data.value.outboxSeq, swInstance: data.value.swInstance });
         this.setSwOutbox(this.swOutbox);
+      } else if (data.ok) {
+        // Taken by the worker before (this was a repeated post) and no longer pending under its id.
+        this.provisional.delete(mutation.id);
+        this.publishOutbox();
       }
       return mutation.id;
     } catch (e) {

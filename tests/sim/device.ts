@@ -17,6 +17,7 @@ import type { Rng } from './determinism.ts';
 import type { Ledger } from './ledger.ts';
 import type { Instance, Link, Net } from './net.ts';
 import type { World } from './world.ts';
+import { MutationLine } from '../../src/sync/mutation-line.ts';
 
 export class Device {
   readonly clientId: ClientId;
@@ -30,6 +31,9 @@ export class Device {
   readonly logs: string[] = [];
   /** A window of the app is open (then the engine keeps a socket, and the person can act). */
   tabOpen = true;
+  private tabs = 0;
+  /** The open tab's mutation line (src/sync/mutation-line.ts): a mutate a stopped worker never answered goes again. */
+  line: MutationLine;
   /** Background Sync registered and not yet fired. */
   private syncWanted = false;
   private syncTries = 0;
@@ -49,6 +53,28 @@ export class Device {
     this.clientId = `c_${name}` as ClientId;
     this.dbName = `sim-${runId}-${name}`;
     this.link = { online: true, socketsBroken: false, token, sockets: new Set() };
+    this.line = this.newLine();
+  }
+
+  /** The tab closes: nothing it waited for is posted again. */
+  closeLine(): void {
+    this.line.close();
+    this.ledger.tabClosed(this.name);
+  }
+
+  /** A tab opens: a line of its own, numbered from 1 under a new tab id. */
+  newLine(): MutationLine {
+    const tab = `tab-${this.name}-${++this.tabs}`;
+    return new MutationLine(
+      {
+        ask: (cmd) => new Promise<Reply>((resolve) => this.command((requestId) => ({ ...cmd, requestId }), resolve)),
+        after: (ms, fn) => {
+          const id = this.world.after(ms, `${tab} posts its waiting mutations again`, fn);
+          return () => this.world.cancel(id);
+        },
+      },
+      tab,
+    );
   }
 
   get running(): boolean {

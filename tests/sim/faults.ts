@@ -87,6 +87,7 @@ export class Faults {
     if (!dev.tabOpen) return;
     this.people.flushAll(dev);
     dev.tabOpen = false;
+    dev.closeLine();
     this.world.after(30_000, `browser stops ${dev.name}'s idle worker`, () => dev.tabOpen || dev.stop());
     this.world.after(ms, `person:open ${dev.name} tab again`, () => this.openTab(dev));
   }
@@ -94,6 +95,7 @@ export class Faults {
   private openTab(dev: Device): void {
     if (dev.tabOpen) return;
     dev.tabOpen = true;
+    dev.line = dev.newLine();
     dev.command({ type: 'watch', dashboardIds: [this.dashboardId] });
     dev.command({ type: 'network', online: dev.link.online });
     dev.command({ type: 'visible' });

@@ -7,6 +7,8 @@
  * - `lost`: every mutation a device answered `queued` (and every one its engine made: keep mine, restore,
  *   a merge) has a result on the server, or left the outbox for a reason: coalesced into a later edit,
  *   folded into one the engine made in its place (a merge), or removed by a person's discard / keep theirs.
+ * - `unanswered`: every mutation a person made was answered by the worker (queued or refused), unless its
+ *   tab closed first: a worker that stops before answering must not lose a click (the tab posts it again).
  * - `twice`: no mutation id has two changes in the server's log.
  * - `diverged`: every device's replica (live widgets and cursor) equals the server's snapshot.
  * - `counter`: each counter equals its creation value plus the deltas of the adds the server applied
@@ -88,6 +90,9 @@ export async function check({ server, devices, ledger, dashboardId }: CheckInput
   for (const [id, n] of perId) if (n > 1) out.push({ kind: 'twice', detail: `${id} has ${n} changes in the log` });
 
   for (const m of ledger.muts.values()) {
+    if (m.person && !m.answered && !m.tabClosed) {
+      out.push({ kind: 'unanswered', detail: `${m.id} (${m.mutation.name} on ${m.mutation.args.widgetId}, ${m.device}) was never answered by the worker` });
+    }
     if (!m.queued || results.has(m.id) || left.has(m.id)) continue;
     const cause = m.removedCause ?? '(never left the outbox?)';
     const byPerson = cause.startsWith('person:resolve');

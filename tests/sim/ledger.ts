@@ -19,6 +19,10 @@ export interface MutInfo {
   mutation: Mutation;
   person: boolean;
   queued: boolean;
+  /** The worker answered it (queued or refused); false while its tab still posts it again. */
+  answered: boolean;
+  /** Its tab closed before the worker answered (the browser may drop what it had not taken). */
+  tabClosed: boolean;
   /** Version of the widget the person had seen for this edit's fields; null: not an edit, or not known. */
   seen: number | null;
   order: number | null;
@@ -49,6 +53,8 @@ export class Ledger {
       mutation,
       person: true,
       queued: false,
+      answered: false,
+      tabClosed: false,
       seen,
       order: null,
       removedCause: null,
@@ -59,7 +65,14 @@ export class Ledger {
 
   replied(id: string, r: Reply): void {
     const m = this.muts.get(id);
-    if (m && r.ok) m.queued = true;
+    if (!m) return;
+    m.answered = true;
+    if (r.ok) m.queued = true;
+  }
+
+  /** A device's tab closed: what it still waited for may be gone. */
+  tabClosed(device: string): void {
+    for (const m of this.muts.values()) if (m.device === device && m.person && !m.answered) m.tabClosed = true;
   }
 
   /** A tab showed this entry parked in conflict (read from IndexedDB: the worker may not have broadcast it). */
@@ -97,6 +110,8 @@ export class Ledger {
           mutation: e.mutation,
           person: false,
           queued: true,
+          answered: true,
+          tabClosed: false,
           seen: fromDecision ? d.seen : null,
           order: e.order,
           removedCause: null,

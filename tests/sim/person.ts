@@ -95,13 +95,10 @@ export class People {
     const m = { id: this.id(dev, 'm'), clientId: dev.clientId, dashboardId: this.dashboardId, baseVersion, createdAt: this.world.now, ...input } as Mutation;
     this.ledger.submitted(dev.name, m, seen ? seen.version : null);
     this.world.log(`${dev.name} mutate ${m.id} ${m.name} ${JSON.stringify(m.args)} base ${baseVersion}`);
-    dev.command(
-      (requestId) => ({ type: 'mutate', requestId, mutation: m, ...(seen ? { base: seen.widget } : {}) }),
-      (r) => {
-        this.ledger.replied(m.id, r);
-        if (!r.ok) this.world.log(`${dev.name} mutate ${m.id} refused: ${r.error}`);
-      },
-    );
+    void dev.line.send({ type: 'mutate', mutation: m, ...(seen ? { base: seen.widget } : {}) }).then((r) => {
+      this.ledger.replied(m.id, r);
+      if (!r.ok) this.world.log(`${dev.name} mutate ${m.id} refused: ${r.error}`);
+    });
     return m;
   }
 

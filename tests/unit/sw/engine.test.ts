@@ -70,9 +70,10 @@ describe('an outbox entry\'s life', () => {
     const reply = await h.mutate((clientId) => mk.add(WA, 1, { clientId }));
     expect(reply.ok).toBe(true);
     const data = parse(MutateReplyDataSchema, reply.data);
-    if (!data.ok) throw new Error(data.message);
+    if (!data.ok || !data.value.entry) throw new Error('no entry in the reply');
     expect(data.value.entry).toMatchObject({ state: 'queued', attempts: 0, userId: ALICE.id });
-    const id = data.value.entry.mutation.id;
+    const entry = data.value.entry;
+    const id = entry.mutation.id;
     // The reply names the broadcast that holds the entry (tabs drop their provisional copy on it).
     const holding = h.broadcasts.find((b) => b.seq === data.value.outboxSeq) as Extract<SwBroadcast, { type: 'outbox' }>;
     expect(holding.entries.map((e) => e.mutation.id)).toEqual([id]);
@@ -81,7 +82,7 @@ describe('an outbox entry\'s life', () => {
     expect(states(await h.outbox())).toEqual(['sending']);
 
     const push = h.server.socket!.framesOf('push')[0];
-    expect(push.mutations).toEqual([data.value.entry.mutation]);
+    expect(push.mutations).toEqual([entry.mutation]);
     h.server.socket!.deliver({ type: 'push-result', requestId: push.requestId, results: [{ id, status: 'applied', seq: 1, version: 2 }] });
     await waitFor(async () => expect(await h.outbox()).toEqual([]));
     // The broadcast follows the commit (tabs are told only what IndexedDB already holds).
@@ -97,7 +98,7 @@ describe('an outbox entry\'s life', () => {
     let clientId = '' as ClientId;
     const reply = await h.mutate((c) => ((clientId = c), mk.add(WA, 1, { clientId: c })));
     const data = parse(MutateReplyDataSchema, reply.data);
-    if (!data.ok) throw new Error(data.message);
+    if (!data.ok || !data.value.entry) throw new Error('no entry in the reply');
     const id = data.value.entry.mutation.id;
     await waitForPush(h, 1);
 
