@@ -146,3 +146,27 @@ test('an app update waits for consent, then keeps the outbox', async ({ browser 
     dist.remove();
   }
 });
+
+test('clicks made while the worker is being stopped are all kept: none is refused, none counted twice', async ({ page, context, server }) => {
+  await signIn(page);
+  await waitForSynced(page);
+  const before = await serverCounter(server);
+  const alerts: string[] = [];
+  page.on('dialog', (d) => void d.dismiss());
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('ServiceWorker.enable');
+  const card = page.getByRole('article', { name: 'Pumps' });
+  const n = 6;
+  for (let i = 0; i < n; i++) {
+    // The click's post and the stop race: the worker may be stopped before it reads the post, or after it
+    // took the mutation but before its answer left.
+    await Promise.all([card.getByRole('button', { name: 'Increment' }).click(), cdp.send('ServiceWorker.stopAllWorkers')]);
+    alerts.push(...(await page.getByRole('alert').allTextContents()));
+  }
+  await cdp.detach();
+  await waitForSynced(page, 30_000);
+  await expect.poll(() => serverCounter(server), { timeout: 30_000 }).toBe(before + n);
+  expect(await shownCounter(page)).toBe(before + n);
+  expect(alerts.filter((a) => a.includes('Could not save'))).toEqual([]);
+  await expect(page.getByRole('alert').filter({ hasText: 'Could not save' })).toHaveCount(0);
+});
