@@ -5,21 +5,11 @@
  * slow (4002) reconnects and resumes from its cursor.
  */
 import 'fake-indexeddb/auto';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CLOSE_CODES, type OutboxEntry } from '../../../protocol/index.ts';
-import { D1, FakeServer, WA, makeEngine, mk, type Harness, type HarnessOptions } from './helpers.ts';
+import { D1, FakeServer, WA, mk, trackedEngines, waitFor, type Harness } from './helpers.ts';
 
-const harnesses: Harness[] = [];
-function engine(o: HarnessOptions = {}): Harness {
-  const h = makeEngine(o);
-  harnesses.push(h);
-  return h;
-}
-afterEach(async () => {
-  for (const h of harnesses.splice(0)) await h.close();
-});
-
-const waitFor = (check: () => unknown) => vi.waitFor(check, { timeout: 2_000, interval: 5 });
+const engine = trackedEngines();
 
 async function queueOne(h: Harness) {
   const r = await h.mutate((clientId) => mk.add(WA, 1, { clientId }));

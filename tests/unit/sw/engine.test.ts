@@ -4,11 +4,10 @@
  * to tabs recorded. Time is a manual clock injected through the engine's env.
  */
 import 'fake-indexeddb/auto';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   MutateReplyDataSchema,
   StateReplyDataSchema,
-  SwBroadcastSchema,
   parse,
   type ClientId,
   type MutationId,
@@ -24,33 +23,16 @@ import {
   WA,
   WB,
   counterWidget,
-  makeEngine,
   mk,
   outboxBroadcasts,
   rid,
   statuses,
+  trackedEngines,
+  waitFor,
   type Harness,
-  type HarnessOptions,
 } from './helpers.ts';
 
-const harnesses: Harness[] = [];
-function engine(o: HarnessOptions = {}): Harness {
-  const h = makeEngine(o);
-  harnesses.push(h);
-  return h;
-}
-
-afterEach(async () => {
-  // Whatever a test did, every broadcast a tab received was valid and numbered without gaps.
-  for (const h of harnesses.splice(0)) {
-    h.broadcasts.forEach((b, i) => {
-      const parsed = parse(SwBroadcastSchema, b);
-      expect(parsed.ok, parsed.ok ? '' : parsed.message).toBe(true);
-      expect(b.seq).toBe(i + 1);
-    });
-    await h.close();
-  }
-});
+const engine = trackedEngines();
 
 const httpOnly = () => {
   const server = new FakeServer();
@@ -558,10 +540,6 @@ describe('background events', () => {
 });
 
 // ---- small waits -----------------------------------------------------------------------------------------
-
-function waitFor(check: () => unknown): Promise<unknown> {
-  return vi.waitFor(check, { timeout: 2_000, interval: 5 });
-}
 
 /** Lets pending IndexedDB requests, microtasks and macrotasks run. */
 async function turns(n = 20): Promise<void> {

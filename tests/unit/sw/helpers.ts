@@ -7,9 +7,11 @@
  * fake-indexeddb (BROWSER-FACTS.md), and the engine takes its time and timers from its env anyway.
  */
 import 'fake-indexeddb/auto';
-import { expect, vi } from 'vitest';
+import { afterEach, expect, vi } from 'vitest';
 import {
   PROTOCOL_VERSION,
+  SwBroadcastSchema,
+  parse,
   type ClientFrame,
   type ClientId,
   type ConnectionState,
@@ -417,3 +419,31 @@ export function outboxBroadcasts(broadcasts: SwBroadcast[]): [MutationId, Outbox
 
 export const statuses = (broadcasts: SwBroadcast[]) =>
   broadcasts.filter((b): b is Extract<SwBroadcast, { type: 'status' }> => b.type === 'status').map((b) => b.connection.kind);
+
+/**
+ * The engines a test file makes, closed after each test. Whatever a test did, every broadcast a tab
+ * received must have been valid and numbered without gaps.
+ */
+export function trackedEngines(): (o?: HarnessOptions) => Harness {
+  const made: Harness[] = [];
+  afterEach(async () => {
+    for (const h of made.splice(0)) {
+      h.broadcasts.forEach((b, i) => {
+        const parsed = parse(SwBroadcastSchema, b);
+        expect(parsed.ok, parsed.ok ? '' : parsed.message).toBe(true);
+        expect(b.seq).toBe(i + 1);
+      });
+      await h.close();
+    }
+  });
+  return (o = {}) => {
+    const h = makeEngine(o);
+    made.push(h);
+    return h;
+  };
+}
+
+/** Polls `check` until it passes (2 s at most). */
+export function waitFor(check: () => unknown): Promise<unknown> {
+  return vi.waitFor(check, { timeout: 2_000, interval: 5 });
+}
