@@ -8,6 +8,4 @@ export * from './http.ts';
 export * from './validate.ts';
 export * from './mutators.ts';
 export * from './version.ts';
-export * from './tab-messages.ts';
-export * from './edit-base.ts';
 export * from './close-codes.ts';

@@ -3,7 +3,7 @@
  * a new `swInstance` (the SW was stopped and started again with empty memory), re-reads IndexedDB, which
  * always holds everything a broadcast said (the SW commits before it broadcasts).
  */
-import type { SwBroadcast } from '../protocol/index.ts';
+import type { SwBroadcast } from '../contract/index.ts';
 
 type Unnumbered = SwBroadcast extends infer B ? (B extends SwBroadcast ? Omit<B, 'seq' | 'swInstance'> : never) : never;
 export type BroadcastBody = Unnumbered;

@@ -24,7 +24,8 @@
  *   someone wants the socket (a tab is open), a cheap health probe runs every `probeMs` (jittered); the
  *   first answer ends the wait. A server that welcomes and then drops is not probed: it gets the backoff.
  */
-import type { ConnectionState, ServerFrame, ClientFrame } from '../protocol/index.ts';
+import type { ServerFrame, ClientFrame } from '../protocol/index.ts';
+import type { ConnectionState } from '../contract/index.ts';
 import { PROTOCOL_VERSION, ServerFrameSchema, parse, type ClientId } from '../protocol/index.ts';
 import { backoffDelay } from './backoff.ts';
 
@@ -55,8 +56,8 @@ export interface ConnectionDelegate {
   onWelcome(frame: Extract<ServerFrame, { type: 'welcome' }>): void;
   /** Any other valid frame. */
   onFrame(frame: ServerFrame): void;
-  /** The socket is gone (the engine fails its in-flight push as transient). */
-  onDown(reason: string): void;
+  /** The socket is gone (the engine fails its in-flight push as transient); `closeCode` when the socket said. */
+  onDown(reason: string, closeCode: number | null): void;
   /** A frame failed validation (logged; the connection stays, as the server does for bad client frames). */
   onBadFrame?(message: string): void;
   /** Does the server answer at all (a cheap health request)? Absent: never probe. */
@@ -258,7 +259,7 @@ export class Connection {
       if (gen !== this.generation) return;
       const reason = `socket closed (${ev.code}${ev.reason ? ` ${ev.reason}` : ''})`;
       // Closed before welcome, or by policy (logout elsewhere): find out whether the session is gone.
-      this.failed(gen, reason, !welcomed || ev.code === 1008);
+      this.failed(gen, reason, !welcomed || ev.code === 1008, ev.code);
     };
     this.schedule(() => {
       if (gen === this.generation && !welcomed) this.failed(gen, 'no welcome in time', true);
@@ -280,9 +281,9 @@ export class Connection {
     this.schedule(() => this.tick(gen), this.pingMs);
   }
 
-  private failed(gen: number, reason: string, askAuth: boolean): void {
+  private failed(gen: number, reason: string, askAuth: boolean, closeCode: number | null = null): void {
     if (gen !== this.generation) return;
-    this.drop(reason);
+    this.drop(reason, closeCode);
     if (this.offlineNow()) {
       this.goOffline();
       return;
@@ -327,7 +328,7 @@ export class Connection {
   }
 
   /** Forgets the current socket (its late events are ignored) and closes it without waiting. */
-  private drop(reason: string): void {
+  private drop(reason: string, closeCode: number | null = null): void {
     this.clearTimer();
     const s = this.socket;
     this.socket = null;
@@ -339,7 +340,7 @@ export class Connection {
     } catch {
       /* already closed */
     }
-    this.d.onDown(reason);
+    this.d.onDown(reason, closeCode);
   }
 
   private schedule(fn: () => void, ms: number): void {

@@ -13,29 +13,8 @@
  */
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
 import * as v from 'valibot';
-import {
-  ActivityEntrySchema,
-  ClientIdSchema,
-  ConflictPolicySchema,
-  DashboardIdSchema,
-  DashboardSummarySchema,
-  OutboxEntrySchema,
-  UserIdSchema,
-  UserSchema,
-  WidgetSchema,
-  newClientId,
-  type ActivityEntry,
-  type ClientId,
-  type ConflictPolicy,
-  type DashboardId,
-  type DashboardSummary,
-  type MutationId,
-  type OutboxEntry,
-  type User,
-  type UserId,
-  type Widget,
-  type WidgetId,
-} from '../protocol/index.ts';
+import { ClientIdSchema, DashboardIdSchema, DashboardSummarySchema, UserIdSchema, UserSchema, WidgetSchema, newClientId, type ClientId, type DashboardId, type DashboardSummary, type MutationId, type User, type UserId, type Widget, type WidgetId } from '../protocol/index.ts';
+import { ActivityEntrySchema, ConflictPolicySchema, OutboxEntrySchema, type ActivityEntry, type ConflictPolicy, type OutboxEntry } from '../contract/index.ts';
 
 export const DB_NAME = 'fieldboard';
 

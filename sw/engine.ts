@@ -12,26 +12,22 @@
  * - Only the signed-in user's entries are drained or broadcast.
  * - Every broadcast describes something already committed to IndexedDB.
  */
+import { CLOSE_CODES, newItemId, newMutationId, newWidgetId, type ClientId, type DashboardId, type Mutation, type MutationId, type MutationResult, type ServerFrame, type User, type UserId, type Widget } from '../protocol/index.ts';
 import {
-  newItemId,
-  newMutationId,
-  newWidgetId,
+  answered,
+  refused,
+  toReply,
   type ActivityEntry,
-  type ClientId,
+  type Answer,
+  type CommandOf,
   type ConflictPolicy,
   type ConnectionState,
-  type DashboardId,
-  type Mutation,
-  type MutationId,
-  type MutationResult,
   type OutboxEntry,
   type Reply,
-  type ServerFrame,
+  type RequestType,
   type TabCommand,
-  type User,
-  type UserId,
-  type Widget,
-} from '../protocol/index.ts';
+  type TellType,
+} from '../contract/index.ts';
 import { backoffDelay } from './backoff.ts';
 import { Broadcaster, type ChannelLike } from './broadcaster.ts';
 import { Connection, type SocketLike, type TimerId } from './connection.ts';
@@ -60,15 +56,14 @@ export interface EngineEnv {
   pingMs?: number;
   /** How long a socket push may wait for its result before it counts as failed. */
   pushTimeoutMs?: number;
+  /** Mutations per push at most (default `MAX_BATCH`); a push refused as too big halves it until a success. */
+  maxBatch?: number;
 }
 
 /** A Background Sync event within this long of a failed push keeps that push's backoff. */
 const SYNC_RETRY_AFTER_FAILURE_MS = 5_000;
 
 /** `retryAfterMs`: refused for a rate limit; nothing is sent again before that long. */
-/** Answers a tab's request: exactly once for commands with a `requestId`. */
-type Answer = (ok: boolean, data?: unknown, error?: string, code?: Reply['code']) => void;
-
 type PushOutcome =
   | { ok: true; results: MutationResult[] }
   | { ok: false; unauthorized: boolean; error: string; retryAfterMs?: number };
@@ -89,7 +84,8 @@ export class Engine {
   private draining: Promise<void> | null = null;
   private drainAgain = false;
   private pushFailures = 0;
-  private batchLimit = MAX_BATCH;
+  private readonly maxBatch: number;
+  private batchLimit: number;
   private retryTimer: TimerId | null = null;
   private requestN = 0;
   /** Background Sync events running now, and when a push last failed (see `syncEvent`). */
@@ -105,6 +101,8 @@ export class Engine {
     swInstance: string,
   ) {
     this.broadcaster = new Broadcaster(env.channel, swInstance);
+    this.maxBatch = env.maxBatch ?? MAX_BATCH;
+    this.batchLimit = this.maxBatch;
     this.ready = this.restore();
   }
 
@@ -130,7 +128,7 @@ export class Engine {
         onState: (s) => this.onState(s),
         onWelcome: (f) => this.enqueueFrame(() => this.onWelcome(f)),
         onFrame: (f) => this.enqueueFrame(() => this.onFrame(f)),
-        onDown: (reason) => this.onDown(reason),
+        onDown: (reason, closeCode) => this.onDown(reason, closeCode),
         onBadFrame: (m) => this.log('bad frame from server', m),
         probe: () => this.probe(),
       },
@@ -155,83 +153,80 @@ export class Engine {
   /** Handles one validated command; `reply` is called exactly once for commands with a `requestId`. */
   async command(cmd: TabCommand, reply: (r: Reply) => void): Promise<void> {
     await this.ready;
-    const answer: Answer = (ok, data, error, code) => {
-      if (!('requestId' in cmd)) return;
-      reply({ type: 'reply', requestId: cmd.requestId, ok, ...(error ? { error } : {}), ...(code ? { code } : {}), ...(data !== undefined ? { data } : {}) });
-    };
-    try {
-      await this.run(cmd, answer);
-    } catch (e) {
-      const message = isQuotaError(e) ? `quota: ${(e as Error).message}` : (e as Error).message || String(e);
-      this.log('command failed', { type: cmd.type, message });
-      answer(false, undefined, message);
+    if (!('requestId' in cmd)) {
+      await (this.tells[cmd.type] as (c: TabCommand) => Promise<void>)(cmd).catch((e: unknown) =>
+        this.log('command failed', { type: cmd.type, message: (e as Error).message || String(e) }),
+      );
+      return;
     }
+    let outcome: Answer<RequestType>;
+    try {
+      outcome = await (this.requests[cmd.type] as (c: TabCommand) => Promise<Answer<RequestType>>)(cmd);
+    } catch (e) {
+      const message = (e as Error).message || String(e);
+      this.log('command failed', { type: cmd.type, message });
+      outcome = refused(isQuotaError(e) ? 'quota' : 'failed', message);
+    }
+    reply(toReply(cmd.requestId, outcome));
   }
 
-  private async run(cmd: TabCommand, answer: Answer): Promise<void> {
-    switch (cmd.type) {
-      case 'keepalive':
-        if (this.user) this.conn.start();
-        return;
-      case 'network':
-        this.conn.setOnline(cmd.online);
-        if (cmd.online) await this.retryNow();
-        return;
-      case 'visible':
-        if (this.user) this.conn.start();
-        void this.drain();
-        return;
-      case 'identity':
-        await this.adopt(cmd.user);
-        answer(true, this.stateData());
-        return;
-      case 'watch': {
-        if (!this.user) return;
-        const fresh = cmd.dashboardIds.filter((d) => !this.watched.includes(d));
-        this.watched = await this.env.store.addWatched(cmd.dashboardIds);
-        if (fresh.length && this.conn.isOpen) await this.subscribe(fresh);
-        return;
-      }
-      case 'mutate':
-        await this.mutate(cmd, answer);
-        return;
-      case 'retry':
-        await this.retryNow();
-        answer(true);
-        return;
-      case 'discard': {
-        if (!this.user) return answer(false, undefined, 'not signed in');
-        const gone = await this.env.store.discard(this.user.id, cmd.mutationId);
-        await this.broadcastOutbox();
-        answer(gone !== null, undefined, gone ? undefined : 'no such pending change');
-        void this.drain(); // entries held behind it may go now
-        return;
-      }
-      case 'resolve':
-        await this.serially(() => this.resolve(cmd, answer));
-        return;
-      case 'set-policy':
-        await this.env.store.setPolicy(cmd.policy);
-        this.policy = cmd.policy;
-        answer(true);
-        return;
-      case 'sign-out': {
-        if (!this.user) return answer(true, { pending: 0 });
-        const pending = await this.env.store.signOut(this.user.id, cmd.discard);
-        this.user = null;
-        this.conn.signOut();
-        this.broadcaster.post({ type: 'identity', user: null });
-        this.broadcaster.post({ type: 'outbox', entries: [] });
-        answer(true, { pending });
-        return;
-      }
-      case 'get-state':
-        answer(true, this.stateData());
-        return;
-      case 'SKIP_WAITING':
-        return; // handled by the SW entry (it owns `self`)
-    }
-  }
+  /** Commands without a reply. */
+  private readonly tells: { [T in TellType]: (cmd: CommandOf<T>) => Promise<void> } = {
+    keepalive: async () => {
+      if (this.user) this.conn.start();
+    },
+    network: async (cmd) => {
+      this.conn.setOnline(cmd.online);
+      if (cmd.online) await this.retryNow();
+    },
+    visible: async () => {
+      if (this.user) this.conn.start();
+      void this.drain();
+    },
+    watch: async (cmd) => {
+      if (!this.user) return;
+      const fresh = cmd.dashboardIds.filter((d) => !this.watched.includes(d));
+      this.watched = await this.env.store.addWatched(cmd.dashboardIds);
+      if (fresh.length && this.conn.isOpen) await this.subscribe(fresh);
+    },
+    SKIP_WAITING: async () => {}, // handled by the SW entry (it owns `self`)
+  };
+
+  /** Commands with a reply, each answering the data its type names (contract/replies.ts). */
+  private readonly requests: { [T in RequestType]: (cmd: CommandOf<T>) => Promise<Answer<T>> } = {
+    identity: async (cmd) => {
+      await this.adopt(cmd.user);
+      return answered(this.stateData());
+    },
+    'get-state': async () => answered(this.stateData()),
+    mutate: (cmd) => this.mutate(cmd),
+    retry: async () => {
+      await this.retryNow();
+      return answered(undefined);
+    },
+    discard: async (cmd) => {
+      if (!this.user) return refused('not-signed-in', 'not signed in');
+      const gone = await this.env.store.discard(this.user.id, cmd.mutationId);
+      await this.broadcastOutbox();
+      void this.drain(); // entries held behind it may go now
+      return gone ? answered(undefined) : refused('no-such-entry', 'no such pending change');
+    },
+    resolve: (cmd) => this.serially(() => this.resolve(cmd)),
+    'set-policy': async (cmd) => {
+      await this.env.store.setPolicy(cmd.policy);
+      this.policy = cmd.policy;
+      return answered(undefined);
+    },
+    'sign-out': async (cmd) => {
+      if (!this.user) return answered({ pending: 0 });
+      const pending = await this.env.store.signOut(this.user.id, cmd.discard);
+      this.user = null;
+      this.conn.signOut();
+      this.broadcaster.post({ type: 'identity', user: null });
+      this.broadcaster.post({ type: 'outbox', entries: [] });
+      return answered({ pending });
+    },
+  };
 
   private stateData() {
     return {
@@ -260,31 +255,29 @@ export class Engine {
     void this.drain();
   }
 
-  private async mutate(cmd: Extract<TabCommand, { type: 'mutate' }>, answer: Answer): Promise<void> {
+  private async mutate(cmd: CommandOf<'mutate'>): Promise<Answer<'mutate'>> {
     const m = cmd.mutation;
-    if (!this.user) return answer(false, undefined, 'not signed in');
-    if (m.clientId !== this.clientId) return answer(false, undefined, `mutation is from client ${m.clientId}, not ${this.clientId}`);
+    if (!this.user) return refused('not-signed-in', 'not signed in');
+    if (m.clientId !== this.clientId) return refused('foreign-client', `mutation is from client ${m.clientId}, not ${this.clientId}`);
     const userId = this.user.id;
     const seen = cmd.base ?? null;
     const done = await this.serially(() =>
       cmd.from ? this.env.store.append(userId, m, seen, cmd.from, this.env.now()) : this.env.store.append(userId, m, seen),
     );
-    if (done.kind === 'out-of-order') {
-      return answer(false, undefined, `out of order: mutation ${done.expected} of this tab has not arrived`, 'out-of-order');
-    }
+    if (done.kind === 'out-of-order') return refused('out-of-order', `out of order: mutation ${done.expected} of this tab has not arrived`);
     const outboxSeq = this.broadcaster.post({ type: 'outbox', entries: done.outbox });
-    answer(true, { entry: done.entry, outboxSeq, swInstance: this.broadcaster.swInstance });
     if (!this.conn.isOpen) void this.env.registerSync().catch(() => {});
     void this.drain();
+    return answered({ entry: done.entry, outboxSeq, swInstance: this.broadcaster.swInstance });
   }
 
-  private async resolve(cmd: Extract<TabCommand, { type: 'resolve' }>, answer: Answer) {
-    if (!this.user) return answer(false, undefined, 'not signed in');
+  private async resolve(cmd: CommandOf<'resolve'>): Promise<Answer<'resolve'>> {
+    if (!this.user) return refused('not-signed-in', 'not signed in');
     const entries = entriesOfWidget(await this.env.store.outbox(this.user.id), cmd.dashboardId, cmd.widgetId);
     const seen = cmd.resolution.keep === 'mine' ? cmd.resolution.seenVersion : undefined;
     const server = await this.latestServer(entries, cmd.dashboardId, cmd.widgetId, seen);
     const plan = planResolve(entries, cmd.resolution, server, this.ids());
-    if ('error' in plan) return answer(false, undefined, plan.error);
+    if ('error' in plan) return refused('cannot-resolve', plan.error);
     const title = entries[0]?.base?.title ?? server?.title ?? 'a widget';
     const what = { theirs: 'kept the other change', mine: 'sent your change again', restore: 'restored it as a new widget' }[
       cmd.resolution.keep
@@ -299,8 +292,8 @@ export class Engine {
     await this.env.store.commit({ remove: plan.remove, put: plan.put, activity: [{ userId: this.user.id, entry: activity }] });
     await this.broadcastOutbox();
     this.broadcaster.post({ type: 'activity', entry: activity });
-    answer(true);
     void this.drain();
+    return answered(undefined);
   }
 
   /**
@@ -445,9 +438,9 @@ export class Engine {
     }
   }
 
-  private onDown(reason: string): void {
+  private onDown(reason: string, closeCode: number | null): void {
     this.subs.clear();
-    if (reason.includes('1009')) this.batchLimit = Math.max(1, Math.floor(this.batchLimit / 2));
+    if (closeCode === CLOSE_CODES.tooBig) this.batchLimit = Math.max(1, Math.floor(this.batchLimit / 2));
     this.inflight?.done({ ok: false, unauthorized: false, error: reason });
   }
 
@@ -488,7 +481,7 @@ export class Engine {
   /** Entries waiting out a push backoff become due now, and the next failure starts the backoff afresh. */
   private async releaseWaiting(): Promise<void> {
     this.pushFailures = 0;
-    this.batchLimit = MAX_BATCH;
+    this.batchLimit = this.maxBatch;
     if (!this.user) return;
     // A rate limit's hint is the server's word, not a guess: coming back online does not shorten it.
     const floor = this.holdUntil > this.env.now() ? this.holdUntil : 0;
@@ -547,7 +540,7 @@ export class Engine {
     }
     if (outcome.ok) {
       this.pushFailures = 0;
-      this.batchLimit = MAX_BATCH;
+      this.batchLimit = this.maxBatch;
       await this.settle(user.id, batch, outcome.results);
       this.drainAgain = true;
       return;

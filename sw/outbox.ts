@@ -16,21 +16,8 @@
  * - A mutation leaves the outbox only as applied (its change is in the replica), rejected (rolled back and
  *   told), discarded or resolved by a person or the policy (recorded in the activity list).
  */
-import {
-  earliestBase,
-  overwrites,
-  touchedFields,
-  type ActivityEntry,
-  type ConflictPolicy,
-  type DashboardId,
-  type Mutation,
-  type MutationId,
-  type MutationResult,
-  type OutboxEntry,
-  type UserId,
-  type Widget,
-  type WidgetId,
-} from '../protocol/index.ts';
+import { touchedFields, type DashboardId, type Mutation, type MutationId, type MutationResult, type UserId, type Widget, type WidgetId } from '../protocol/index.ts';
+import { earliestBase, overwrites, type ActivityEntry, type ConflictPolicy, type OutboxEntry } from '../contract/index.ts';
 
 export const MAX_BATCH = 500;
 

@@ -12,18 +12,8 @@
  * - merge (no person involved): a note whose text conflicted, where the two sides' edits do not overlap,
  *   becomes one new mutation carrying the three-way merge of base, mine and theirs (text-merge.ts).
  */
-import {
-  applyOptimistic,
-  baseWidgetOf,
-  type ClientId,
-  type ConflictResolution,
-  type ItemId,
-  type Mutation,
-  type MutationId,
-  type OutboxEntry,
-  type Widget,
-  type WidgetId,
-} from '../protocol/index.ts';
+import { applyOptimistic, type ClientId, type ItemId, type Mutation, type MutationId, type Widget, type WidgetId } from '../protocol/index.ts';
+import { baseWidgetOf, type ConflictResolution, type OutboxEntry } from '../contract/index.ts';
 import type { ResolveError, ResolvePlan } from './outbox.ts';
 import { mergeText } from './text-merge.ts';
 

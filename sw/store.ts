@@ -11,20 +11,8 @@
  * - The replica belongs to one user (`replicaOwner`); another user's sign-in clears it (never their outbox).
  */
 import type { IDBPTransaction } from 'idb';
-import type {
-  ActivityEntry,
-  Change,
-  ConflictPolicy,
-  DashboardId,
-  MutateFrom,
-  Mutation,
-  MutationId,
-  OutboxEntry,
-  User,
-  UserId,
-  Widget,
-  WidgetId,
-} from '../protocol/index.ts';
+import type { Change, DashboardId, Mutation, MutationId, User, UserId, Widget, WidgetId } from '../protocol/index.ts';
+import type { ActivityEntry, ConflictPolicy, MutateFrom, OutboxEntry } from '../contract/index.ts';
 import {
   DbHandle,
   ensureClientId,

@@ -9,7 +9,8 @@
 /// <reference lib="webworker" />
 import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from 'workbox-precaching';
 import { NavigationRoute, registerRoute } from 'workbox-routing';
-import { BROADCAST_CHANNEL, OUTBOX_SYNC_TAG, REFRESH_SYNC_TAG, TabCommandSchema, parse, type Reply } from '../protocol/index.ts';
+import { parse } from '../protocol/index.ts';
+import { BROADCAST_CHANNEL, OUTBOX_SYNC_TAG, REFRESH_SYNC_TAG, TabCommandSchema, type Reply } from '../contract/index.ts';
 import { DbHandle } from './db.ts';
 import { Engine } from './engine.ts';
 import { SwStore } from './store.ts';
@@ -70,7 +71,7 @@ self.addEventListener('message', (event) => {
     log('refused a message', parsed.message);
     const requestId = (event.data as { requestId?: unknown } | null)?.requestId;
     if (typeof requestId === 'string') {
-      source?.postMessage({ type: 'reply', requestId, ok: false, error: `bad command: ${parsed.message}` } satisfies Reply);
+      source?.postMessage({ type: 'reply', requestId, ok: false, code: 'bad-command', error: `bad command: ${parsed.message}` } satisfies Reply);
     }
     return;
   }

@@ -10,7 +10,7 @@
  *   never lands behind the clicks that followed it; the tab posts its waiting ones again, in order.
  * The log keeps the tabs seen in the last week, at most `TABS_KEPT`; a tab posts again within seconds.
  */
-import type { MutateFrom } from '../protocol/index.ts';
+import type { MutateFrom } from '../contract/index.ts';
 
 export type TabLog = Record<string, { n: number; at: number }>;
 

@@ -4,7 +4,7 @@
  * deleted the widget, the choices are to restore it with the local values or to discard them.
  */
 import { useState } from 'preact/hooks';
-import type { ConflictResolution, OutboxEntry } from '../../protocol/index.ts';
+import type { ConflictResolution, OutboxEntry } from '../../contract/index.ts';
 import { describeMutation } from '../state/describe.ts';
 import { editedResolution, fieldLabel, mineOf, readField, showValue } from '../state/conflict-fields.ts';
 import { useClient, useUi } from './contexts.ts';

@@ -1,5 +1,5 @@
 /** Parked conflicts, one card per widget (later mutations of a widget wait behind its first conflict). */
-import type { OutboxEntry } from '../../protocol/index.ts';
+import type { OutboxEntry } from '../../contract/index.ts';
 import { useUi } from './contexts.ts';
 import { PolicySetting } from './policy-setting.tsx';
 import { ConflictCard } from './conflict-card.tsx';

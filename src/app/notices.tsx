@@ -3,7 +3,7 @@
  * on every screen, until dismissed. The full history is in the Activity view.
  */
 import { useState } from 'preact/hooks';
-import type { ActivityEntry } from '../../protocol/index.ts';
+import type { ActivityEntry } from '../../contract/index.ts';
 import { useClient } from './contexts.ts';
 
 const SHOWN = 3;

@@ -3,7 +3,8 @@
  * from the outbox; since the view is derived, the widget rolls back by itself.
  */
 import { useState } from 'preact/hooks';
-import type { MutationId, OutboxEntry } from '../../protocol/index.ts';
+import type { MutationId } from '../../protocol/index.ts';
+import type { OutboxEntry } from '../../contract/index.ts';
 import { ago, now } from '../state/clock.ts';
 import { describeMutation } from '../state/describe.ts';
 import { lookupWidget } from '../state/widget-lookup.ts';

@@ -1,6 +1,6 @@
 /** How conflicts are resolved: by a person (default) or automatically; automatic ones still show in Activity. */
-import type { ConflictPolicy } from '../../protocol/index.ts';
-import { POLICIES } from '../../protocol/index.ts';
+import type { ConflictPolicy } from '../../contract/index.ts';
+import { POLICIES } from '../../contract/index.ts';
 import { useClient, useUi } from './contexts.ts';
 
 // Plain words, not jargon: what happens to the person's own change.

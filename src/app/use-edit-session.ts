@@ -3,7 +3,8 @@
  * and outbox (src/state/edit-session.ts). One per editable field on screen; it lives as long as the field.
  */
 import { useRef } from 'preact/hooks';
-import { editBase, type EditBase, type WidgetId } from '../../protocol/index.ts';
+import { type WidgetId } from '../../protocol/index.ts';
+import { editBase, type EditBase } from '../../contract/index.ts';
 import { EditSession } from '../state/edit-session.ts';
 import { useClient, useUi } from './contexts.ts';
 

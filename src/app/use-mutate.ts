@@ -2,7 +2,8 @@
  * Every edit goes through here: `client.mutate` on the dashboard on screen. A failure means the SW did not
  * take the mutation (it is not queued), so the person must hear about it instead of believing it saved.
  */
-import type { EditBase, MutationInput } from '../../protocol/index.ts';
+import type { MutationInput } from '../../protocol/index.ts';
+import type { EditBase } from '../../contract/index.ts';
 import { useClient, useUi } from './contexts.ts';
 
 /**

@@ -2,14 +2,8 @@
  * Reading conflict field paths (`title`, `text`, `value`, `metricKey`, `items.<itemId>.<field>`) out of
  * widgets, to show base / mine / theirs side by side, and building the edited resolution back.
  */
-import {
-  applyOptimistic,
-  type ConflictResolution,
-  type ItemPatch,
-  type OutboxEntry,
-  type Widget,
-  type WidgetPatch,
-} from '../../protocol/index.ts';
+import { applyOptimistic, type ItemPatch, type Widget, type WidgetPatch } from '../../protocol/index.ts';
+import { type ConflictResolution, type OutboxEntry } from '../../contract/index.ts';
 
 export type FieldValue = string | number | boolean | null | undefined;
 

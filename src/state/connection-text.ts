@@ -2,7 +2,8 @@
  * What the status element says for each connection state. The first word always names the state, because
  * people (and the tester kit) read it: Online, Syncing, Connecting, Offline, Retrying, Signed out.
  */
-import { assertNever, type ConnectionState } from '../../protocol/index.ts';
+import { assertNever } from '../../protocol/index.ts';
+import { type ConnectionState } from '../../contract/index.ts';
 import { ago } from './clock.ts';
 
 export function statusText(c: ConnectionState, unsynced: number, current: number): string {

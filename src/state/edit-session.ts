@@ -4,7 +4,7 @@
  * (protocol/edit-base.ts); a remote change that lands while they type is then a conflict or a merge, never
  * overwritten. Every editable field of every kind goes through this: note text, titles, checklist items.
  */
-import type { EditBase } from '../../protocol/index.ts';
+import type { EditBase } from '../../contract/index.ts';
 
 export class EditSession {
   private started: EditBase | null = null;

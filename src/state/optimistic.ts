@@ -11,14 +11,8 @@
  *   it is the `baseVersion` of the next edit, since the optimistic version is speculative.
  */
 import { computed, type ReadonlySignal } from '@preact/signals';
-import {
-  applyOptimistic,
-  type DashboardId,
-  type OutboxEntry,
-  type UserId,
-  type Widget,
-  type WidgetId,
-} from '../../protocol/index.ts';
+import { applyOptimistic, type DashboardId, type UserId, type Widget, type WidgetId } from '../../protocol/index.ts';
+import { type OutboxEntry } from '../../contract/index.ts';
 import { comparePositions } from './fractional-index.ts';
 import type { SyncClient } from '../sync/types.ts';
 

@@ -4,7 +4,8 @@
  * once per `<App>`, so tests get a fresh world per render.
  */
 import { computed, signal, type ReadonlySignal, type Signal } from '@preact/signals';
-import type { DashboardId, OutboxEntry } from '../../protocol/index.ts';
+import type { DashboardId } from '../../protocol/index.ts';
+import type { OutboxEntry } from '../../contract/index.ts';
 import type { SyncClient } from '../sync/types.ts';
 import { optimisticView, type ViewWidget } from './optimistic.ts';
 

@@ -2,7 +2,8 @@
  * The best known state of a widget for naming it in words: the optimistic view, else the confirmed replica,
  * else a parked conflict's base or server copy (a widget deleted by someone else is in none of the others).
  */
-import type { OutboxEntry, Widget, WidgetId } from '../../protocol/index.ts';
+import type { Widget, WidgetId } from '../../protocol/index.ts';
+import type { OutboxEntry } from '../../contract/index.ts';
 import type { ViewWidget } from './optimistic.ts';
 
 export function lookupWidget(id: WidgetId, view: ViewWidget[], confirmed: Widget[], entries: OutboxEntry[]): Widget | null {

@@ -11,7 +11,7 @@
  * Invariants: every `send` settles with the worker's own answer (never with a timeout); a mutation is posted
  * again only with its first number; the waiting list is in number order.
  */
-import type { MutateFrom, Reply, TabCommand } from '../../protocol/index.ts';
+import type { Answer, MutateFrom, TabCommand } from '../../contract/index.ts';
 
 type MutateCommand = Extract<TabCommand, { type: 'mutate' }>;
 /** A mutate as the caller gives it: the line adds the numbering, the poster the request id. */
@@ -19,7 +19,7 @@ export type LineCommand = Omit<MutateCommand, 'requestId' | 'from'>;
 
 export interface LineEnv {
   /** Posts one mutate; resolves with its reply, or rejects or never settles when the worker does not answer. */
-  ask(cmd: Omit<MutateCommand, 'requestId'>): Promise<Reply>;
+  ask(cmd: Omit<MutateCommand, 'requestId'>): Promise<Answer<'mutate'>>;
   /** Runs `fn` after `ms`; answers a function that cancels it. */
   after(ms: number, fn: () => void): () => void;
 }
@@ -29,7 +29,7 @@ export const RESEND_MS = 3_000;
 
 interface Waiting {
   cmd: LineCommand;
-  resolve: (r: Reply) => void;
+  resolve: (a: Answer<'mutate'>) => void;
 }
 
 export class MutationLine {
@@ -52,9 +52,9 @@ export class MutationLine {
   }
 
   /** Posts a mutation; settles with the worker's answer, however many posts that takes. */
-  send(cmd: LineCommand): Promise<Reply> {
+  send(cmd: LineCommand): Promise<Answer<'mutate'>> {
     const n = ++this.n;
-    return new Promise<Reply>((resolve) => {
+    return new Promise<Answer<'mutate'>>((resolve) => {
       this.waiting.set(n, { cmd, resolve });
       this.post(n);
     });
@@ -89,10 +89,10 @@ export class MutationLine {
     );
   }
 
-  private answered(n: number, r: Reply, round: number): void {
+  private answered(n: number, r: Answer<'mutate'>, round: number): void {
     const w = this.waiting.get(n);
     if (!w) return; // an earlier post's answer came first
-    if (r.code === 'out-of-order') {
+    if (!r.ok && r.code === 'out-of-order') {
       if (round === this.round) this.postAll();
       return;
     }

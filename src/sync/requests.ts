@@ -1,36 +1,46 @@
 /**
  * Tab -> SW requests with an answer: each command carries a `requestId`, the SW posts exactly one `reply`
  * back to the asking tab, and a request that gets none in `timeoutMs` fails instead of hanging the UI.
+ * Answers are typed by the command (contract/replies.ts): `send({ type: 'sign-out', … })` resolves with
+ * `Answer<'sign-out'>`, its data checked against that command's schema.
  */
-import { ReplySchema, parse, type Reply, type TabCommand } from '../../protocol/index.ts';
+import { parse } from '../../protocol/index.ts';
+import { ReplySchema, answerOf, type Answer, type RequestType, type TabCommand } from '../../contract/index.ts';
 
-type WithRequest = Extract<TabCommand, { requestId: string }>;
+type WithRequest<T extends RequestType> = Extract<TabCommand, { type: T }>;
 /** A command that expects an answer, without its `requestId` (filled in here). */
-export type RequestCommand = WithRequest extends infer C ? (C extends WithRequest ? Omit<C, 'requestId'> : never) : never;
+export type RequestCommand<T extends RequestType = RequestType> = T extends RequestType ? Omit<WithRequest<T>, 'requestId'> : never;
 
 export interface Poster {
   /** Posts to the service worker (waits for one to exist). */
   post(message: TabCommand): Promise<void>;
 }
 
+interface Pending {
+  type: RequestType;
+  resolve: (a: Answer<RequestType>) => void;
+  reject: (e: Error) => void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
 export class Requests {
   private n = 0;
   private readonly prefix = Math.random().toString(36).slice(2, 10);
-  private readonly pending = new Map<string, { resolve: (r: Reply) => void; reject: (e: Error) => void; timer: ReturnType<typeof setTimeout> }>();
+  private readonly pending = new Map<string, Pending>();
 
   constructor(
     private readonly poster: Poster,
     private readonly timeoutMs = 10_000,
   ) {}
 
-  send(cmd: RequestCommand): Promise<Reply> {
+  send<T extends RequestType>(cmd: RequestCommand<T> & { type: T }): Promise<Answer<T>> {
     const requestId = `${this.prefix}-${++this.n}`;
-    return new Promise<Reply>((resolve, reject) => {
+    return new Promise<Answer<T>>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(requestId);
         reject(new Error(`the service worker did not answer "${cmd.type}" in time`));
       }, this.timeoutMs);
-      this.pending.set(requestId, { resolve, reject, timer });
+      this.pending.set(requestId, { type: cmd.type, resolve: resolve as (a: Answer<RequestType>) => void, reject, timer });
       this.poster.post({ ...cmd, requestId } as TabCommand).catch((e: unknown) => {
         clearTimeout(timer);
         this.pending.delete(requestId);
@@ -47,7 +57,7 @@ export class Requests {
     if (!p) return false;
     this.pending.delete(r.value.requestId);
     clearTimeout(p.timer);
-    p.resolve(r.value);
+    p.resolve(answerOf(p.type, r.value));
     return true;
   }
 }

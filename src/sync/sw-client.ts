@@ -18,38 +18,23 @@
 import { signedOutOnPurpose } from './signed-out.ts';
 import { batch, signal, type ReadonlySignal, type Signal } from '@preact/signals';
 import { Workbox } from 'workbox-window';
+import { DashboardSummarySchema, DashboardsResponseSchema, MeResponseSchema, MutationSchema, newMutationId, parse, type Change, type ClientId, type DashboardId, type DashboardSummary, type Mutation, type MutationId, type MutationInput, type User, type Widget, type WidgetId } from '../../protocol/index.ts';
 import {
   BROADCAST_CHANNEL,
-  DashboardSummarySchema,
-  DashboardsResponseSchema,
   KEEPALIVE_MS,
-  MeResponseSchema,
-  MutateReplyDataSchema,
-  MutationSchema,
   REFRESH_SYNC_TAG,
-  SignOutReplyDataSchema,
-  StateReplyDataSchema,
+  ReplyError,
   SwBroadcastSchema,
-  newMutationId,
-  parse,
   type ActivityEntry,
-  type Change,
-  type ClientId,
+  type Answer,
   type ConflictPolicy,
   type ConflictResolution,
   type ConnectionState,
-  type DashboardId,
-  type DashboardSummary,
-  type Mutation,
-  type MutationId,
-  type MutationInput,
   type OutboxEntry,
-  type Reply,
+  type ReplyData,
+  type RequestType,
   type TabCommand,
-  type User,
-  type Widget,
-  type WidgetId,
-} from '../../protocol/index.ts';
+} from '../../contract/index.ts';
 import {
   DbHandle,
   ensureClientId,
@@ -356,16 +341,16 @@ export class SwSyncClient implements SyncClient {
   private async hello(): Promise<void> {
     try {
       const r = await this.requests.send({ type: 'get-state' });
-      const s = parse(StateReplyDataSchema, r.data);
-      if (!s.ok) return;
+      if (!r.ok) return;
+      const s = r.data;
       // The reply was written at the SW's broadcast number `seq`; status broadcasts sent after it (connecting ->
       // open -> caught-up) may have arrived first, and the older state must not overwrite them.
-      const stale = this.swInstance === s.value.swInstance && s.value.seq < this.lastSeq;
+      const stale = this.swInstance === s.swInstance && s.seq < this.lastSeq;
       if (this.swInstance === null) {
-        this.swInstance = s.value.swInstance;
-        this.lastSeq = s.value.seq;
+        this.swInstance = s.swInstance;
+        this.lastSeq = s.seq;
       }
-      if (!stale) this.connection.value = s.value.connection;
+      if (!stale) this.connection.value = s.connection;
     } catch (e) {
       console.warn('fieldboard: no answer from the service worker yet', e);
     }
@@ -384,17 +369,16 @@ export class SwSyncClient implements SyncClient {
     this.post(message).catch(() => {});
   }
 
-  private async ask(cmd: RequestCommand): Promise<Reply> {
-    return this.checked(cmd, await this.requests.send(cmd));
+  /** Asks the worker; answers the data its reply carries, or throws a `ReplyError` with the refusal's code. */
+  private async ask<T extends RequestType>(cmd: RequestCommand<T> & { type: T }): Promise<ReplyData<T>> {
+    return this.checked(await this.requests.send<T>(cmd));
   }
 
   /** A refusal becomes an error (and a full disk the storage banner). */
-  private checked(cmd: { type: string }, r: Reply): Reply {
-    if (!r.ok) {
-      if (r.error?.startsWith('quota')) this.storageError.value = `Storage is full: ${r.error}`;
-      throw new Error(r.error ?? `${cmd.type} failed`);
-    }
-    return r;
+  private checked<T extends RequestType>(a: Answer<T>): ReplyData<T> {
+    if (a.ok) return a.data;
+    if (a.code === 'quota') this.storageError.value = `Storage is full: ${a.error}`;
+    throw new ReplyError(a.code, a.error);
   }
 
   // ---- Actions ---------------------------------------------------------------------------------------------
@@ -479,12 +463,11 @@ export class SwSyncClient implements SyncClient {
   }
 
   async signOut(discard: boolean): Promise<number> {
-    const r = await this.ask({ type: 'sign-out', discard });
-    const data = parse(SignOutReplyDataSchema, r.data);
+    const { pending } = await this.ask({ type: 'sign-out', discard });
     signedOutOnPurpose(true);
     await fetch('/api/logout', { method: 'POST', credentials: 'same-origin' }).catch(() => null);
     this.signedOutLocally();
-    return data.ok ? data.value.pending : 0;
+    return pending;
   }
 
   async createDashboard(name: string): Promise<DashboardSummary> {
@@ -523,13 +506,11 @@ export class SwSyncClient implements SyncClient {
     this.provisional.set(mutation.id, { entry, untilSeq: Infinity, swInstance: null });
     this.publishOutbox();
     try {
-      const cmd = { type: 'mutate', mutation, ...(seen ? { base: seen } : {}) } as const;
-      const r = this.checked(cmd, await this.line.send(cmd));
-      const data = parse(MutateReplyDataSchema, r.data);
-      if (data.ok && data.value.entry) {
-        this.provisional.set(mutation.id, { entry: data.value.entry, untilSeq: data.value.outboxSeq, swInstance: data.value.swInstance });
+      const data = this.checked(await this.line.send({ type: 'mutate', mutation, ...(seen ? { base: seen } : {}) }));
+      if (data.entry) {
+        this.provisional.set(mutation.id, { entry: data.entry, untilSeq: data.outboxSeq, swInstance: data.swInstance });
         this.setSwOutbox(this.swOutbox);
-      } else if (data.ok) {
+      } else {
         // Taken by the worker before (this was a repeated post) and no longer pending under its id.
         this.provisional.delete(mutation.id);
         this.publishOutbox();

@@ -5,20 +5,8 @@
  */
 import type { ReadonlySignal } from '@preact/signals';
 import type { BrowserCapabilities } from '../state/capabilities.ts';
-import type {
-  ActivityEntry,
-  ConflictPolicy,
-  ConflictResolution,
-  ConnectionState,
-  DashboardId,
-  DashboardSummary,
-  MutationId,
-  MutationInput,
-  OutboxEntry,
-  User,
-  Widget,
-  WidgetId,
-} from '../../protocol/index.ts';
+import type { DashboardId, DashboardSummary, MutationId, MutationInput, User, Widget, WidgetId } from '../../protocol/index.ts';
+import type { ActivityEntry, ConflictPolicy, ConflictResolution, ConnectionState, OutboxEntry } from '../../contract/index.ts';
 
 export type SignInResult = { ok: true } | { ok: false; message: string };
 

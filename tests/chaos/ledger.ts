@@ -11,7 +11,8 @@
  * with attempts > 0 or a state other than `queued`), and whether it was parked in conflict.
  */
 import type { BrowserContext, Page } from '@playwright/test';
-import type { ActivityEntry, Mutation } from '../../protocol/index.ts';
+import type { Mutation } from '../../protocol/index.ts';
+import type { ActivityEntry } from '../../contract/index.ts';
 
 export const LEDGER_BINDING = '__fieldboardChaosLedger';
 

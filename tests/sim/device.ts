@@ -9,7 +9,8 @@
  * Commands are fired, not awaited: the engine may wait on the network (a `retry` drains over HTTP), which
  * only moves when the world runs; the world settles after each step, and the reply is kept.
  */
-import type { ActivityEntry, ClientId, DashboardId, OutboxEntry, Reply, TabCommand, User, Widget, WidgetId } from '../../protocol/index.ts';
+import type { ClientId, DashboardId, User, Widget, WidgetId } from '../../protocol/index.ts';
+import type { ActivityEntry, OutboxEntry, Reply, TabCommand } from '../../contract/index.ts';
 import { DbHandle, openFieldboardDb } from '../../sw/db.ts';
 import { Engine, type EngineEnv } from '../../sw/engine.ts';
 import { SwStore } from '../../sw/store.ts';
@@ -18,6 +19,7 @@ import type { Ledger } from './ledger.ts';
 import type { Instance, Link, Net } from './net.ts';
 import type { World } from './world.ts';
 import { MutationLine } from '../../src/sync/mutation-line.ts';
+import { answerOf } from '../../contract/index.ts';
 
 export class Device {
   readonly clientId: ClientId;
@@ -67,7 +69,7 @@ export class Device {
     const tab = `tab-${this.name}-${++this.tabs}`;
     return new MutationLine(
       {
-        ask: (cmd) => new Promise<Reply>((resolve) => this.command((requestId) => ({ ...cmd, requestId }), resolve)),
+        ask: (cmd) => new Promise((resolve) => this.command((requestId) => ({ ...cmd, requestId }), (r) => resolve(answerOf('mutate', r)))),
         after: (ms, fn) => {
           const id = this.world.after(ms, `${tab} posts its waiting mutations again`, fn);
           return () => this.world.cancel(id);

@@ -30,7 +30,8 @@
  * - `undrained`: nothing is left in an outbox but parked conflicts and the entries of their widgets held
  *   behind them (everything sendable was sent).
  */
-import { touchedFields, type ActivityEntry, type Change, type DashboardId, type Widget } from '../../protocol/index.ts';
+import { touchedFields, type Change, type DashboardId, type Widget } from '../../protocol/index.ts';
+import { type ActivityEntry } from '../../contract/index.ts';
 import type { Device } from './device.ts';
 import type { Ledger } from './ledger.ts';
 import type { SimServer } from './server.ts';

@@ -9,7 +9,8 @@
  * `person:*` for a person's command, else an event such as a frame or an answer), and whether an entry of
  * the same `order` took its place in the same broadcast (a coalesce, or a keep-mine re-issue).
  */
-import type { ActivityEntry, Mutation, OutboxEntry, Reply, SwBroadcast } from '../../protocol/index.ts';
+import type { Mutation } from '../../protocol/index.ts';
+import type { ActivityEntry, OutboxEntry, Reply, SwBroadcast } from '../../contract/index.ts';
 import type { Device } from './device.ts';
 import type { World } from './world.ts';
 
@@ -63,7 +64,7 @@ export class Ledger {
     });
   }
 
-  replied(id: string, r: Reply): void {
+  replied(id: string, r: { ok: boolean }): void {
     const m = this.muts.get(id);
     if (!m) return;
     m.answered = true;

@@ -7,8 +7,9 @@
  * long the typing takes: a note flushes 300 ms after the last key (the NoteBody debounce) and the session
  * ends there; the next key starts a new one. The ledger keeps the base as what the person saw.
  */
-import { editBase } from '../../protocol/edit-base.ts';
-import type { ConflictResolution, DashboardId, ItemId, Mutation, MutationInput, Widget, WidgetId, WidgetPatch } from '../../protocol/index.ts';
+import { editBase } from '../../contract/edit-base.ts';
+import type { DashboardId, ItemId, Mutation, MutationInput, Widget, WidgetId, WidgetPatch } from '../../protocol/index.ts';
+import type { ConflictResolution } from '../../contract/index.ts';
 import { buildView, type ViewWidget } from '../../src/state/optimistic.ts';
 import type { Device } from './device.ts';
 import type { Ledger } from './ledger.ts';

@@ -5,22 +5,8 @@
 import type { BrowserCapabilities } from '../../src/state/capabilities.ts';
 import { signal, type Signal } from '@preact/signals';
 import { vi } from 'vitest';
-import type {
-  ActivityEntry,
-  ConflictPolicy,
-  ConnectionState,
-  DashboardId,
-  DashboardSummary,
-  Mutation,
-  MutationId,
-  MutationInput,
-  OutboxEntry,
-  User,
-  UserId,
-  Widget,
-  WidgetId,
-  ClientId,
-} from '../../protocol/index.ts';
+import type { DashboardId, DashboardSummary, Mutation, MutationId, MutationInput, User, UserId, Widget, WidgetId, ClientId } from '../../protocol/index.ts';
+import type { ActivityEntry, ConflictPolicy, ConnectionState, OutboxEntry } from '../../contract/index.ts';
 import type { SignInResult, SyncClient } from '../../src/sync/types.ts';
 
 export const USER: User = { id: 'u_demo' as UserId, name: 'demo' };

@@ -1,6 +1,7 @@
 import { act, screen } from '@testing-library/preact';
 import { describe, expect, it } from 'vitest';
-import type { ConnectionState, WidgetId } from '../../protocol/index.ts';
+import type { WidgetId } from '../../protocol/index.ts';
+import type { ConnectionState } from '../../contract/index.ts';
 import { now } from '../../src/state/clock.ts';
 import { counter, entry, fakeClient } from './fake-client.ts';
 import { NOW, renderApp } from './render-app.tsx';

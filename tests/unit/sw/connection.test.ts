@@ -4,7 +4,8 @@
  * global timers is safe here).
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { PROTOCOL_VERSION, type ConnectionState } from '../../../protocol/index.ts';
+import { PROTOCOL_VERSION } from '../../../protocol/index.ts';
+import { type ConnectionState } from '../../../contract/index.ts';
 import { Connection, type ConnectionDelegate } from '../../../sw/connection.ts';
 import { ALICE, CLIENT, D1, FakeSocket, welcome } from './helpers.ts';
 
@@ -166,7 +167,7 @@ describe('backoff timeline', () => {
     // An established socket that drops reconnects at once (attempt 0 has no delay)...
     t.last().serverClose(1001, 'going away');
     expect(t.conn.current).toMatchObject({ kind: 'backoff', attempt: 0, retryAt: Date.now(), lastError: 'socket closed (1001 going away)' });
-    expect(t.d.onDown).toHaveBeenLastCalledWith('socket closed (1001 going away)');
+    expect(t.d.onDown).toHaveBeenLastCalledWith('socket closed (1001 going away)', 1001);
     vi.advanceTimersByTime(0);
     expect(t.conn.current).toEqual({ kind: 'connecting', attempt: 1 });
     // ...and a failure then waits the first delay again, not the fifth.
@@ -285,7 +286,7 @@ describe('offline and online', () => {
     t.conn.setOnline(false);
     expect(t.conn.current).toEqual({ kind: 'offline', lastSyncedAt: syncedAt });
     expect(t.sockets[0].closedWith).toEqual({ code: 1000, reason: 'offline' });
-    expect(t.d.onDown).toHaveBeenCalledWith('offline');
+    expect(t.d.onDown).toHaveBeenCalledWith('offline', null);
     expect(t.conn.isOpen).toBe(false);
 
     // Nothing happens while offline, however long.

@@ -5,7 +5,8 @@
  */
 import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ClientId, OutboxEntry } from '../../../protocol/index.ts';
+import type { ClientId } from '../../../protocol/index.ts';
+import type { OutboxEntry } from '../../../contract/index.ts';
 import {
   DB_VERSION,
   DbHandle,

@@ -6,7 +6,8 @@
  */
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import { CLOSE_CODES, type OutboxEntry } from '../../../protocol/index.ts';
+import { CLOSE_CODES } from '../../../protocol/index.ts';
+import { type OutboxEntry } from '../../../contract/index.ts';
 import { D1, FakeServer, WA, mk, trackedEngines, waitFor, type Harness } from './helpers.ts';
 
 const engine = trackedEngines();

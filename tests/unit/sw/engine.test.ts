@@ -5,15 +5,8 @@
  */
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import {
-  MutateReplyDataSchema,
-  StateReplyDataSchema,
-  parse,
-  type ClientId,
-  type MutationId,
-  type OutboxEntry,
-  type SwBroadcast,
-} from '../../../protocol/index.ts';
+import { parse, type ClientId, type MutationId } from '../../../protocol/index.ts';
+import { MutateReplyDataSchema, StateReplyDataSchema, type OutboxEntry, type SwBroadcast } from '../../../contract/index.ts';
 import { readActivity, readReplica } from '../../../sw/db.ts';
 import {
   ALICE,
@@ -192,6 +185,28 @@ describe('an outbox entry\'s life', () => {
     expect(h.server.receivedIds()).toEqual([id, id]);
   });
 
+  it('a socket closed 1009 (a frame too big) halves the next batch, and everything still goes', async () => {
+    const max = 8;
+    const h = engine({ random: () => 0.5, maxBatch: max });
+    await h.signIn();
+    await h.until('caught-up');
+    h.server.holdPushes = true;
+    await h.mutate((clientId) => mk.add(WA, 1, { clientId }));
+    await waitForPush(h, 1);
+    for (let i = 0; i < max; i++) await h.mutate((clientId) => mk.add(WB, 1, { clientId }));
+    h.server.socket!.serverClose(1009, 'too big');
+    await waitFor(async () => expect((await h.outbox())[0]).toMatchObject({ state: 'failed', attempts: 1 }));
+    h.server.holdPushes = false;
+    h.clock.advance(250);
+    await h.until('caught-up');
+    await h.engine.drain();
+    await waitFor(async () => expect(await h.outbox()).toEqual([]));
+    const sizes = h.server.pushes.map((p) => p.ids.length);
+    expect(sizes[0]).toBe(1);
+    expect(sizes[1]).toBe(max / 2);
+    expect(sizes.slice(1).reduce((a, b) => a + b, 0)).toBe(max + 1);
+  });
+
   it('no result in time counts as a transient failure', async () => {
     const h = engine();
     await h.signIn();
@@ -353,7 +368,7 @@ describe('tab commands', () => {
     await h.signIn();
     const before = h.broadcasts.length;
     const r = await h.cmd({ type: 'mutate', requestId: 'q-foreign', mutation: mk.add(WA, 1, { clientId: 'c_someoneelse' as ClientId }) });
-    expect(r).toEqual({ type: 'reply', requestId: 'q-foreign', ok: false, error: expect.stringMatching(/^mutation is from client c_someoneelse, not c_/) });
+    expect(r).toEqual({ type: 'reply', requestId: 'q-foreign', ok: false, code: 'foreign-client', error: expect.stringMatching(/^mutation is from client c_someoneelse, not c_/) });
     expect(await h.outbox()).toEqual([]);
     expect(h.broadcasts.slice(before).filter((b) => b.type === 'outbox')).toEqual([]);
   });

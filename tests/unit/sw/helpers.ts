@@ -8,28 +8,11 @@
  */
 import 'fake-indexeddb/auto';
 import { afterEach, expect, vi } from 'vitest';
-import {
-  PROTOCOL_VERSION,
-  SwBroadcastSchema,
-  parse,
-  type ClientFrame,
-  type ClientId,
-  type ConnectionState,
-  type DashboardId,
-  type Mutation,
-  type MutationId,
-  type MutationResult,
-  type OutboxEntry,
-  type Reply,
-  type ServerFrame,
-  type SwBroadcast,
-  type TabCommand,
-  type User,
-  type UserId,
-  type Widget,
-  type WidgetId,
-  type WidgetPatch,
-} from '../../../protocol/index.ts';
+import { PROTOCOL_VERSION, parse, type ClientFrame, type ClientId, type DashboardId, type Mutation, type MutationId, type MutationResult, type ServerFrame, type User, type UserId, type Widget, type WidgetId, type WidgetPatch } from '../../../protocol/index.ts';
+import { SwBroadcastSchema, type ConnectionState, type OutboxEntry, type Reply, type ReplyCode, type SwBroadcast, type TabCommand } from '../../../contract/index.ts';
+
+/** A reply as a test reads it: either variant's fields, to compare and cast freely. */
+export type AnyReply = Reply & { data?: unknown; error?: string; code?: ReplyCode };
 import type { SocketLike, TimerId } from '../../../sw/connection.ts';
 import { DbHandle } from '../../../sw/db.ts';
 import { Engine, type EngineEnv } from '../../../sw/engine.ts';
@@ -326,6 +309,7 @@ export interface HarnessOptions {
   random?: () => number;
   online?: () => boolean;
   windowOpen?: boolean;
+  maxBatch?: number;
 }
 
 export interface Harness {
@@ -337,12 +321,12 @@ export interface Harness {
   broadcasts: SwBroadcast[];
   registerSync: ReturnType<typeof vi.fn>;
   /** Sends a command and answers its reply (undefined for commands without a requestId). */
-  cmd(c: TabCommand): Promise<Reply | undefined>;
+  cmd(c: TabCommand): Promise<AnyReply | undefined>;
   clientId(): Promise<ClientId>;
   /** Adopts the identity (as a tab does after sign-in) and runs one drain; the socket opens asynchronously. */
   signIn(user?: User): Promise<void>;
   /** Queues a mutation made with this engine's client id and answers the reply. */
-  mutate(build: (clientId: ClientId) => Mutation): Promise<Reply>;
+  mutate(build: (clientId: ClientId) => Mutation): Promise<AnyReply>;
   outbox(user?: User): Promise<OutboxEntry[]>;
   /** Waits until the connection is in state `kind`. */
   until(kind: ConnectionState['kind']): Promise<void>;
@@ -372,6 +356,7 @@ export function makeEngine(o: HarnessOptions = {}): Harness {
     isOnline: o.online ?? (() => true),
     hasWindowClient: async () => o.windowOpen ?? true,
     registerSync,
+    ...(o.maxBatch ? { maxBatch: o.maxBatch } : {}),
   };
   const engine = new Engine(envv, `sw${++instance}`);
   const h: Harness = {
@@ -383,7 +368,7 @@ export function makeEngine(o: HarnessOptions = {}): Harness {
     broadcasts,
     registerSync,
     async cmd(c) {
-      let reply: Reply | undefined;
+      let reply: AnyReply | undefined;
       await engine.command(c, (r) => {
         if (reply) throw new Error('replied twice');
         reply = r;

@@ -6,9 +6,10 @@
  */
 import 'fake-indexeddb/auto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ReplySchema, StateReplyDataSchema, parse, type ClientId, type Reply } from '../../../protocol/index.ts';
+import { parse, type ClientId } from '../../../protocol/index.ts';
+import { ReplySchema, StateReplyDataSchema } from '../../../contract/index.ts';
 import { DbHandle, readIdentity, readOutbox } from '../../../sw/db.ts';
-import { ALICE, WA, mk } from './helpers.ts';
+import { ALICE, WA, mk, type AnyReply as Reply } from './helpers.ts';
 
 vi.mock('workbox-precaching', () => ({
   precacheAndRoute: vi.fn(),

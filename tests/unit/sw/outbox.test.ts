@@ -3,7 +3,8 @@
  * takes (outbox order, per-widget holds), and what a push's results or a transient failure do.
  */
 import { describe, expect, it } from 'vitest';
-import type { ClientId, DashboardId, OutboxEntry, UserId, Widget } from '../../../protocol/index.ts';
+import type { ClientId, DashboardId, UserId, Widget } from '../../../protocol/index.ts';
+import type { OutboxEntry } from '../../../contract/index.ts';
 import {
   MAX_BATCH,
   coalesceTarget,

@@ -1,6 +1,7 @@
 /** Resolving a parked conflict (sw/resolve.ts): keep theirs, keep mine (optionally edited), restore. */
 import { describe, expect, it } from 'vitest';
-import type { ItemId, MutationId, OutboxEntry, Widget, WidgetId } from '../../../protocol/index.ts';
+import type { ItemId, MutationId, Widget, WidgetId } from '../../../protocol/index.ts';
+import type { OutboxEntry } from '../../../contract/index.ts';
 import { planNoteMerge, planResolve, type ResolveDeps } from '../../../sw/resolve.ts';
 import { CLIENT, WA, counterWidget, entry, mk, noteWidget } from './helpers.ts';
 

@@ -7,7 +7,8 @@
 import 'fake-indexeddb/auto';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Mutation, OutboxEntry, Reply } from '../../../protocol/index.ts';
+import type { Mutation } from '../../../protocol/index.ts';
+import type { Answer, OutboxEntry } from '../../../contract/index.ts';
 import { DbHandle } from '../../../sw/db.ts';
 import { SwStore } from '../../../sw/store.ts';
 import { admit } from '../../../sw/tab-order.ts';
@@ -38,7 +39,7 @@ class Clock {
 
 /** The worker end: posts arrive in order; the worker may lose one (stopped before reading it) or its answer. */
 class Worker {
-  readonly inbox: { cmd: Posted; answer: (r: Reply) => void }[] = [];
+  readonly inbox: { cmd: Posted; answer: (r: Answer<'mutate'>) => void }[] = [];
   store: SwStore;
   constructor(
     private readonly dbName: string,
@@ -46,16 +47,16 @@ class Worker {
   ) {
     this.store = new SwStore(new DbHandle(dbName));
   }
-  ask = (cmd: Posted) => new Promise<Reply>((answer) => this.inbox.push({ cmd, answer }));
+  ask = (cmd: Posted) => new Promise<Answer<'mutate'>>((answer) => this.inbox.push({ cmd, answer }));
   /** Takes the next post: `lose` drops it unread, `mute` processes it and loses the answer. */
   async step(how: 'deliver' | 'lose' | 'mute'): Promise<void> {
     const next = this.inbox.shift();
     if (!next || how === 'lose') return;
     const r = await this.store.append(ALICE.id, next.cmd.mutation, null, next.cmd.from!, this.clock.now);
-    const reply: Reply =
+    const reply: Answer<'mutate'> =
       r.kind === 'out-of-order'
-        ? { type: 'reply', requestId: 'x', ok: false, code: 'out-of-order', error: 'out of order' }
-        : { type: 'reply', requestId: 'x', ok: true, data: { entry: r.entry } };
+        ? { ok: false, code: 'out-of-order', error: 'out of order' }
+        : { ok: true, data: { entry: r.entry, outboxSeq: 0, swInstance: 'test' } };
     if (how === 'deliver') next.answer(reply);
   }
   /** The browser stops the worker: unread posts are lost with it; a new one starts on the same database. */
@@ -100,7 +101,7 @@ async function run(steps: Step[]) {
   const clientId = await worker.store.restore().then((r) => r.clientId);
   const line = new MutationLine({ ask: worker.ask, after: clock.after });
   const clicks: Click[] = [];
-  const answers: Promise<Reply>[] = [];
+  const answers: Promise<Answer<'mutate'>>[] = [];
   for (const s of steps) {
     if (s.k === 'click') {
       clicks.push(s.click);
@@ -121,7 +122,7 @@ async function run(steps: Step[]) {
   return { clicks, replies: await Promise.all(answers), outbox: await worker.store.outbox(ALICE.id) };
 }
 
-function check({ clicks, replies, outbox }: { clicks: Click[]; replies: Reply[]; outbox: OutboxEntry[] }) {
+function check({ clicks, replies, outbox }: { clicks: Click[]; replies: Answer<'mutate'>[]; outbox: OutboxEntry[] }) {
   expect(replies.every((r) => r.ok)).toBe(true);
   const adds = clicks.filter((c) => c.kind === 'add').map((c) => c.delta);
   const queuedAdds = outbox.flatMap((e) => (e.mutation.name === 'counter.add' ? [e.mutation.args.delta] : []));

@@ -7,11 +7,11 @@
  * IndexedDB records have their own schemas here too, because a record read back is a boundary.
  */
 import * as v from 'valibot';
-import { ClientIdSchema, DashboardIdSchema, MutationIdSchema, UserIdSchema, WidgetIdSchema } from './ids.ts';
-import { MutationSchema, WidgetPatchSchema, ItemPatchSchema } from './mutation.ts';
-import { ChangeSchema, RejectCodeSchema } from './result.ts';
-import { UserSchema } from './frames.ts';
-import { WidgetSchema } from './widget.ts';
+import { ClientIdSchema, DashboardIdSchema, MutationIdSchema, UserIdSchema, WidgetIdSchema } from '../protocol/ids.ts';
+import { MutationSchema, WidgetPatchSchema, ItemPatchSchema } from '../protocol/mutation.ts';
+import { ChangeSchema, RejectCodeSchema } from '../protocol/result.ts';
+import { UserSchema } from '../protocol/frames.ts';
+import { WidgetSchema } from '../protocol/widget.ts';
 
 export const BROADCAST_CHANNEL = 'fieldboard';
 /** Background Sync tag: drain the outbox (registered by the SW after a failed push). */
@@ -150,35 +150,6 @@ export const TabCommandSchema = v.variant('type', [
   v.object({ type: v.literal('SKIP_WAITING') }),
 ]);
 export type TabCommand = v.InferOutput<typeof TabCommandSchema>;
-
-export const ReplySchema = v.object({
-  type: v.literal('reply'),
-  requestId: v.string(),
-  ok: v.boolean(),
-  error: v.optional(v.string()),
-  /** Set on refusals a tab acts on (not only shows): `out-of-order` asks it to post its waiting mutations again. */
-  code: v.optional(v.picklist(['out-of-order'])),
-  /** Command-specific answer (e.g. `{ state }` for get-state, `{ pending }` for sign-out). */
-  data: v.optional(v.unknown()),
-});
-export type Reply = v.InferOutput<typeof ReplySchema>;
-
-/**
- * `data` of the reply to `mutate`: the entry as queued (maybe coalesced) and the outbox broadcast holding it.
- * `entry` is null when the worker had taken this mutation before (a post repeated after a lost answer) and it
- * is no longer pending under its own id (sent and applied, or coalesced into a later edit).
- */
-export const MutateReplyDataSchema = v.object({ entry: v.nullable(OutboxEntrySchema), outboxSeq: v.number(), swInstance: v.string() });
-/** `data` of the reply to `get-state`. */
-export const StateReplyDataSchema = v.object({
-  connection: ConnectionStateSchema,
-  clientId: ClientIdSchema,
-  user: v.nullable(UserSchema),
-  swInstance: v.string(),
-  seq: v.number(),
-});
-/** `data` of the reply to `sign-out`: unsynced mutations the user had (kept unless discarded). */
-export const SignOutReplyDataSchema = v.object({ pending: v.number() });
 
 // SW -> tabs (BroadcastChannel).
 const seqd = { seq: v.number(), swInstance: v.string() };

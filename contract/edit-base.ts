@@ -15,10 +15,10 @@
  * worker applies it again when it appends (so an entry the tab had not heard of yet still counts), keeping
  * the earliest base when edits coalesce.
  */
-import { touchedFields } from './mutators.ts';
-import type { Mutation } from './mutation.ts';
+import { touchedFields } from '../protocol/mutators.ts';
+import type { Mutation } from '../protocol/mutation.ts';
 import type { OutboxEntry } from './tab-messages.ts';
-import type { Widget } from './widget.ts';
+import type { Widget } from '../protocol/widget.ts';
 
 export interface EditBase {
   /** The `baseVersion` of the edit. */
