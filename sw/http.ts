@@ -52,9 +52,14 @@ export async function pushOverHttp(
   return { ok: true, value: body.value.results };
 }
 
+/** A paged reset is pulled to its end whatever `maxPages` says, but not past this (a server gone wrong). */
+const MAX_RESET_PAGES = 1000;
+
 /**
  * Pulls a dashboard from `cursor` until the head, as replica updates to commit in one transaction (a reset
- * first when the server says the cursor means nothing there).
+ * first when the server says the cursor means nothing there). A paged reset (`more`, docs/protocol.md) is
+ * pulled to its last page before anything is answered: the caller commits it whole or not at all, so the
+ * replica never holds part of a reset as the dashboard.
  */
 export async function pullOverHttp(
   fetcher: FetchLike,
@@ -64,7 +69,8 @@ export async function pullOverHttp(
 ): Promise<HttpOutcome<ReplicaUpdate[]>> {
   const updates: ReplicaUpdate[] = [];
   let { cursor, epoch } = from;
-  for (let page = 0; page < maxPages; page++) {
+  let resetting = false;
+  for (let page = 0; page < (resetting ? MAX_RESET_PAGES : maxPages); page++) {
     const q = new URLSearchParams({ dashboardId, cursor: String(cursor), limit: String(LIMITS.maxPullLimit) });
     if (epoch !== null) q.set('epoch', epoch);
     let r: Response;
@@ -79,15 +85,18 @@ export async function pullOverHttp(
     if (!body.ok) return failure(`bad pull answer: ${body.message}`);
     const v = body.value;
     if ('reset' in v) {
-      updates.push({ dashboardId, kind: 'reset', ...v.reset });
-      cursor = v.reset.seq;
-      epoch = v.reset.epoch;
+      const { more, ...reset } = v.reset;
+      updates.push({ dashboardId, kind: 'reset', ...reset });
+      cursor = reset.seq;
+      epoch = reset.epoch;
+      resetting = more === true;
       continue; // a reset carries the head: one more page confirms nothing is left
     }
     updates.push({ dashboardId, kind: 'changes', changes: v.changes, seq: v.seq, epoch: v.epoch });
     cursor = v.seq;
     epoch = v.epoch;
-    if (!v.more) break;
+    if (!v.more) return { ok: true, value: updates };
   }
+  if (resetting) return failure(`a reset of ${dashboardId} did not end within ${MAX_RESET_PAGES} pages`);
   return { ok: true, value: updates };
 }

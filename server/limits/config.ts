@@ -42,6 +42,8 @@ export interface Limits {
   maxWidgetsPerDashboard: number;
   /** Characters of stored JSON a dashboard's live widgets may take (about the size of its reset). */
   maxDashboardBytes: number;
+  /** About how many bytes of widgets one catch-up or reset page carries (a frame or a pull answer). */
+  pageBytes: number;
 }
 
 const MiB = 1024 * 1024;
@@ -64,6 +66,7 @@ export const DEFAULT_LIMITS: Limits = {
   queueBytes: 256 * MiB,
   maxWidgetsPerDashboard: 1000,
   maxDashboardBytes: 8 * MiB,
+  pageBytes: 256 * 1024,
 };
 
 export function loadLimits(env: NodeJS.ProcessEnv): Limits {
@@ -88,6 +91,7 @@ export function loadLimits(env: NodeJS.ProcessEnv): Limits {
     queueBytes: integer(env, 'FIELDBOARD_QUEUE_BYTES', d.queueBytes, 2 * LIMITS.maxFrameBytes, 2 ** 40),
     maxWidgetsPerDashboard: integer(env, 'FIELDBOARD_MAX_WIDGETS_PER_DASHBOARD', d.maxWidgetsPerDashboard, 1, 1_000_000),
     maxDashboardBytes: integer(env, 'FIELDBOARD_MAX_DASHBOARD_BYTES', d.maxDashboardBytes, 64 * 1024, 2 ** 40),
+    pageBytes: integer(env, 'FIELDBOARD_PAGE_BYTES', d.pageBytes, 16 * 1024, 2 ** 40),
   };
   if (limits.headersTimeoutMs > limits.requestTimeoutMs) {
     throw new ConfigError('FIELDBOARD_HEADERS_TIMEOUT_MS must not be longer than FIELDBOARD_REQUEST_TIMEOUT_MS');

@@ -259,13 +259,18 @@ export class Connection implements Subscriber {
       // live changes forever on a socket that outlives the stop (the simulation found it: seeds 222, 251, 356).
       await drained(this.ws, () => this.ctx.isClosing());
       if (this.subs.get(dashboardId) !== sub || !this.open) return;
-      const page = await this.ctx.store.catchUp(dashboardId, cursor, epoch, LIMITS.defaultPullLimit);
+      const page = await this.ctx.store.catchUp(dashboardId, cursor, epoch, LIMITS.defaultPullLimit, this.ctx.config.limits.pageBytes);
       // Replaced by a newer subscribe of the same dashboard, or the socket is gone: stop reading pages.
       if (this.subs.get(dashboardId) !== sub || !this.open) return;
       if (page.kind === 'reset') {
-        this.send({ type: 'reset', dashboardId, epoch: page.epoch, seq: page.seq, widgets: page.widgets });
-        sub.sentSeq = page.seq;
-        break;
+        // A paged reset (docs/protocol.md): its first page says `more`, the rest is the catch-up from its seq.
+        const { epoch: resetEpoch, seq, widgets, more } = page;
+        this.send({ type: 'reset', dashboardId, epoch: resetEpoch, seq, widgets, ...(more ? { more } : {}) });
+        sub.sentSeq = seq;
+        if (!more) break;
+        cursor = seq;
+        epoch = resetEpoch;
+        continue;
       }
       if (page.changes.length > 0) this.send({ type: 'changes', dashboardId, changes: page.changes });
       sub.sentSeq = Math.max(sub.sentSeq, page.seq);

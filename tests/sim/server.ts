@@ -112,7 +112,8 @@ export class SimServer {
     this.store = new SqliteStore(this.db);
     this.hub = new Hub();
     this.ctx = {
-      config: { ...DEFAULT_CONFIG, logLevel: 'silent' },
+      // Pages of a few widgets, so catch-ups that span several pages happen in every run (server/store/page.ts).
+      config: { ...DEFAULT_CONFIG, logLevel: 'silent', limits: { ...DEFAULT_CONFIG.limits, pageBytes: 2048 } },
       store: this.store,
       hub: this.hub,
       // Not started: its hint listener and sweep timer are for several nodes; one node publishes its own commits.
