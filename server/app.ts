@@ -20,6 +20,7 @@ import { createRouter } from './http/router.ts';
 import { setSecurityHeaders } from './http/security-headers.ts';
 import { createStaticHandler } from './http/static.ts';
 import { syncRoutes } from './http/sync-routes.ts';
+import { admissionRoute } from './ws/admission.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { Fanout } from './fanout.ts';
 import { createRates } from './limits/rates.ts';
@@ -94,7 +95,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   }
 
   fanout.start(config.resyncMs);
-  const api = createRouter(ctx, [...authRoutes, ...syncRoutes, ...opsRoutes]);
+  const api = createRouter(ctx, [...authRoutes, ...syncRoutes, ...opsRoutes, admissionRoute]);
   const serveStatic = createStaticHandler(config.staticDir);
   const sockets = new SocketServer(ctx);
   const upkeep = startSessionUpkeep(ctx);

@@ -36,7 +36,7 @@ import { backoffDelay } from './backoff.ts';
 import { Broadcaster, type ChannelLike } from './broadcaster.ts';
 import { Connection, type SocketLike, type TimerId } from './connection.ts';
 import { isQuotaError } from './db.ts';
-import { pullOverHttp, pushOverHttp, type FetchLike } from './http.ts';
+import { pullOverHttp, pushOverHttp, socketRefusal, type FetchLike } from './http.ts';
 import { MAX_BATCH, entriesOfWidget, planSettle, planTransientFailure, selectBatch, type ResolvePlan, type SettlePlan } from './outbox.ts';
 import { planNoteMerge, planResolve } from './resolve.ts';
 import { ResetStage } from './reset-stage.ts';
@@ -133,6 +133,7 @@ export class Engine {
         onDown: (reason) => this.onDown(reason),
         onBadFrame: (m) => this.log('bad frame from server', m),
         probe: () => this.probe(),
+        admission: () => socketRefusal(this.env.fetch),
       },
       { clientId: this.clientId, pingMs: this.env.pingMs },
     );

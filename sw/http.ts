@@ -28,6 +28,20 @@ function retryAfterMs(r: Response): number | undefined {
   return raw !== null && /^\d{1,6}$/.test(raw.trim()) ? Number(raw.trim()) * 1000 : undefined;
 }
 
+/**
+ * Why the last socket upgrade failed, as far as the server says: `GET /api/ws` answers the upgrade's
+ * verdict (docs/server.md). A 429 is a refusal to wait out (Retry-After, else 30 s); anything else,
+ * the network included, is not a refusal (the usual backoff and probes go on).
+ */
+export async function socketRefusal(fetcher: FetchLike): Promise<{ retryAfterMs: number } | null> {
+  try {
+    const r = await fetcher('/api/ws', { credentials: 'same-origin' });
+    return r.status === 429 ? { retryAfterMs: retryAfterMs(r) ?? 30_000 } : null;
+  } catch {
+    return null;
+  }
+}
+
 export async function pushOverHttp(
   fetcher: FetchLike,
   clientId: ClientId,

@@ -6,6 +6,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { CLOSE_CODES, newWidgetId, type DashboardId } from '../../protocol/index.ts';
+import WebSocket from 'ws';
+import { DEFAULT_CONFIG } from '../../server/config.ts';
 import { DEFAULT_LIMITS, type Limits } from '../../server/limits/config.ts';
 import { firstDashboard, login, mutation, openSocket, startWorld, upgradeStatus, waitUntil, type TestSocket, type TestWorld } from './helpers.ts';
 
@@ -63,6 +65,32 @@ describe('sockets per user and per session', () => {
     open[0].close();
     await open[0].closed;
     await waitUntil(async () => (await upgradeStatus(w, headers(other)).catch(() => 101)) === 101, 5000, 'a place to free up');
+  });
+});
+
+describe('why an upgrade was refused', () => {
+  it("a refused upgrade carries Retry-After, and GET /api/ws answers the upgrade's verdict the browser cannot see", async () => {
+    const { w, cookie } = await start({ maxSocketsPerSession: 1, maxSocketsPerUser: 5 });
+    const verdict = async (c: string | null) => {
+      const r = await fetch(`${w.server.url}/api/ws`, { headers: c === null ? {} : { Cookie: c } });
+      return { status: r.status, retryAfter: r.headers.get('retry-after'), upgrade: r.headers.get('upgrade') };
+    };
+    expect(await verdict(cookie)).toEqual({ status: 426, retryAfter: null, upgrade: 'websocket' });
+    expect((await verdict(null)).status).toBe(401);
+    const held = await openSocket(w, cookie);
+    const refusedRetryAfter = await new Promise<string | undefined>((resolve, reject) => {
+      const ws = new WebSocket(`${w.server.url.replace('http', 'ws')}/api/ws`, { headers: { Cookie: cookie, Origin: w.origin } });
+      ws.once('unexpected-response', (_req, res) => (resolve(res.headers['retry-after']), ws.terminate()));
+      ws.once('open', () => reject(new Error('upgrade was accepted')));
+      ws.once('error', () => {});
+    });
+    const heartbeatS = String(Math.ceil(DEFAULT_CONFIG.heartbeatMs / 1000));
+    expect(refusedRetryAfter).toBe(heartbeatS);
+    expect(await verdict(cookie)).toEqual({ status: 429, retryAfter: heartbeatS, upgrade: null });
+    expect(await limited(w, 'sockets-per-session')).toBe(1); // the GET asks; it is not counted as refused
+    held.close();
+    await held.closed;
+    await waitUntil(async () => (await verdict(cookie)).status === 426, 5000, 'the place to free up');
   });
 });
 
