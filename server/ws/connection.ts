@@ -33,6 +33,7 @@ import type { ServerContext } from '../context.ts';
 import { runPush } from '../push.ts';
 import { drained } from './drained.ts';
 import { FrameGate } from './frame-gate.ts';
+import type { QueueLimit } from './queue-budget.ts';
 import type { Notice, Subscriber } from './hub.ts';
 
 /** null queue: live. A queue: catch-up is running and live changes wait in it. */
@@ -139,7 +140,7 @@ export class Connection implements Subscriber {
    * A reader this far behind is dropped rather than buffered without bound (close 4002, then destroyed if
    * it does not take the close frame); it resumes from its cursor on reconnect.
    */
-  dropSlow(limit: 'socket-queue' | 'global-queue'): void {
+  dropSlow(limit: QueueLimit): void {
     if (this.dropped) return;
     this.dropped = true;
     this.ctx.metrics.countLimited(limit);

@@ -36,7 +36,7 @@ export class SocketServer {
       for (const c of this.connections.values()) c.heartbeat();
     }, ctx.config.heartbeatMs);
     this.timer.unref();
-    this.sweep = setInterval(() => enforceQueueBudget(ctx.hub, ctx.config.limits), QUEUE_SWEEP_MS);
+    this.sweep = setInterval(() => enforceQueueBudget([...ctx.hub.subscribers(), ...ctx.answers.readers()], ctx.config.limits), QUEUE_SWEEP_MS);
     this.sweep.unref();
   }
 

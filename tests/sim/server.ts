@@ -28,6 +28,7 @@ import { SqliteStore } from '../../server/store/sqlite.ts';
 import { Connection } from '../../server/ws/connection.ts';
 import { Hub } from '../../server/ws/hub.ts';
 import { Fanout } from '../../server/fanout.ts';
+import { Answers } from '../../server/http/answers.ts';
 import { DEFAULT_LIMITS } from '../../server/limits/config.ts';
 import { createRates } from '../../server/limits/rates.ts';
 
@@ -116,6 +117,7 @@ export class SimServer {
       config: { ...DEFAULT_CONFIG, logLevel: 'silent', limits: { ...DEFAULT_CONFIG.limits, pageBytes: 2048 } },
       store: this.store,
       hub: this.hub,
+      answers: new Answers(metrics, silent),
       // Not started: its hint listener and sweep timer are for several nodes; one node publishes its own commits.
       fanout: new Fanout(this.store, this.hub, metrics, silent, this.now),
       metrics,
@@ -207,7 +209,12 @@ export class SimServer {
     };
     let status = 0;
     let text = '';
+    // 'finish' and 'close' listeners (server/http/answers.ts stops tracking the answer): run when it ends.
+    const ended: (() => void)[] = [];
     const res = {
+      once(_event: string, fn: () => void) {
+        ended.push(fn);
+      },
       get headersSent() {
         return status !== 0;
       },
@@ -217,6 +224,7 @@ export class SimServer {
       setHeader: noop,
       end(t?: string) {
         text = t ?? '';
+        for (const fn of ended.splice(0)) fn();
       },
       destroy: noop,
     } as unknown as ServerResponse;
