@@ -8,7 +8,7 @@ import type { ServerResponse } from 'node:http';
 import type { UserId } from '../../protocol/index.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
-import type { QueueLimit, SlowReader } from '../ws/queue-budget.ts';
+import { queuedBytes, type QueueLimit, type SlowReader } from '../ws/queue-budget.ts';
 
 class Answer implements SlowReader {
   dropped = false;
@@ -54,8 +54,6 @@ export class Answers {
   }
 
   queuedBytes(): number {
-    let total = 0;
-    for (const a of this.open) total += a.bufferedAmount();
-    return total;
+    return queuedBytes(this.open);
   }
 }

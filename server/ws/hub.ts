@@ -4,7 +4,7 @@
  * which is what keeps catch-up and live changes free of gaps and duplicates.
  */
 import type { Change, DashboardId, UserId } from '../../protocol/index.ts';
-import type { SlowReader } from './queue-budget.ts';
+import { queuedBytes, type SlowReader } from './queue-budget.ts';
 
 export interface Notice {
   kind: string;
@@ -108,8 +108,6 @@ export class Hub {
   }
 
   queuedBytes(): number {
-    let total = 0;
-    for (const s of this.all) total += s.bufferedAmount();
-    return total;
+    return queuedBytes(this.all);
   }
 }

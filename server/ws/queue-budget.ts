@@ -27,6 +27,13 @@ export interface SlowReader {
   dropSlow(limit: QueueLimit): void;
 }
 
+/** What `readers` hold queued in all (the `fieldboard_fanout_queue_bytes` gauge). */
+export function queuedBytes(readers: Iterable<SlowReader>): number {
+  let total = 0;
+  for (const r of readers) total += r.bufferedAmount();
+  return total;
+}
+
 interface Queued {
   r: SlowReader;
   queued: number;
