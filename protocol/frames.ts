@@ -63,6 +63,11 @@ export const ResetFrameSchema = v.object({
   epoch: EpochSchema,
   seq: Cursor,
   widgets: v.array(WidgetSchema),
+  /**
+   * A paged reset (an addition to version 1, docs/protocol.md): these are the first widgets; the rest follow
+   * as the catch-up from `seq` (`changes` frames, then `caught-up`), and only then is the reset complete.
+   */
+  more: v.optional(v.literal(true)),
 });
 export const PushResultFrameSchema = v.object({
   type: v.literal('push-result'),

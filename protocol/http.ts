@@ -40,6 +40,8 @@ export const ResetPayloadSchema = v.object({
   epoch: EpochSchema,
   seq: v.pipe(v.number(), v.integer(), v.minValue(0)),
   widgets: v.array(WidgetSchema),
+  /** A paged reset: pull the rest from `seq` in `epoch`; the reset is complete at the page without `more`. */
+  more: v.optional(v.literal(true)),
 });
 export const PullResponseSchema = v.union([
   v.object({

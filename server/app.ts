@@ -20,6 +20,8 @@ import { createRouter } from './http/router.ts';
 import { setSecurityHeaders } from './http/security-headers.ts';
 import { createStaticHandler } from './http/static.ts';
 import { syncRoutes } from './http/sync-routes.ts';
+import { Answers } from './http/answers.ts';
+import { admissionRoute } from './ws/admission.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { Fanout } from './fanout.ts';
 import { createRates } from './limits/rates.ts';
@@ -59,16 +61,19 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const allowedOrigins = new Set<string>(config.allowedOrigins ?? []);
 
   let fanout: Fanout | null = null;
+  let answers: Answers | null = null;
   const metrics = createMetrics({
     connections: () => hub.size,
-    queuedBytes: () => hub.queuedBytes(),
+    queuedBytes: () => hub.queuedBytes() + (answers?.queuedBytes() ?? 0),
     listening: () => fanout?.listening() ?? null,
   });
   fanout = new Fanout(store, hub, metrics, log, () => Date.now());
+  answers = new Answers(metrics, log);
   const ctx: ServerContext = {
     config,
     store,
     hub,
+    answers,
     fanout,
     log,
     metrics,
@@ -94,7 +99,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   }
 
   fanout.start(config.resyncMs);
-  const api = createRouter(ctx, [...authRoutes, ...syncRoutes, ...opsRoutes]);
+  const api = createRouter(ctx, [...authRoutes, ...syncRoutes, ...opsRoutes, admissionRoute]);
   const serveStatic = createStaticHandler(config.staticDir);
   const sockets = new SocketServer(ctx);
   const upkeep = startSessionUpkeep(ctx);

@@ -1,6 +1,7 @@
 /** What every request and socket handler shares within one running server. */
 import type { ServerConfig } from './config.ts';
 import type { Fanout } from './fanout.ts';
+import type { Answers } from './http/answers.ts';
 import type { Rates } from './limits/rates.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
@@ -14,6 +15,8 @@ export interface ServerContext {
   /** Hands committed changes, this node's and other nodes', to the hub in seq order. */
   fanout: Fanout;
   metrics: Metrics;
+  /** HTTP answers still being written, for the queue budgets (server/http/answers.ts). */
+  answers: Answers;
   /** Rate limits of this node (server/limits/rates.ts). */
   rates: Rates;
   log: Logger;

@@ -41,6 +41,7 @@ export type LimitName =
   | 'sockets-per-user'
   | 'sockets-per-session'
   | 'socket-queue'
+  | 'user-queue'
   | 'global-queue';
 
 export function createMetrics(sources: MetricsSources): Metrics {

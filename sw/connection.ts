@@ -23,6 +23,9 @@
  * - Recovery in seconds: while backing off from a server that could not be reached at all (no welcome), and
  *   someone wants the socket (a tab is open), a cheap health probe runs every `probeMs` (jittered); the
  *   first answer ends the wait. A server that welcomes and then drops is not probed: it gets the backoff.
+ * - A server that refused the upgrade (429, asked through `admission`) is not probed either: no attempt is
+ *   made before its Retry-After (plus up to a fifth more, jittered), whatever online, Retry or a probe say.
+ *   Meanwhile pushes go over HTTP as in any backoff, so nothing waits on the socket.
  */
 import type { ServerFrame, ClientFrame } from '../protocol/index.ts';
 import type { ConnectionState } from '../contract/index.ts';
@@ -62,6 +65,11 @@ export interface ConnectionDelegate {
   onBadFrame?(message: string): void;
   /** Does the server answer at all (a cheap health request)? Absent: never probe. */
   probe?(): Promise<boolean>;
+  /**
+   * After a socket failed before `welcome`: did the server refuse the upgrade (429, too many sockets), and
+   * how long does it ask to wait? `GET /api/ws` answers the upgrade's verdict; null when it was no refusal.
+   */
+  admission?(): Promise<{ retryAfterMs: number } | null>;
 }
 
 export interface ConnectionOptions {
@@ -98,6 +106,8 @@ export class Connection {
   private readonly stableMs: number;
   /** When the current socket was welcomed, or null before its welcome. */
   private welcomedAt: number | null = null;
+  /** No socket is opened before this time: the server refused the last upgrade and said how long to wait. */
+  private refusedUntil = 0;
 
   constructor(
     private readonly d: ConnectionDelegate,
@@ -204,6 +214,10 @@ export class Connection {
       this.goOffline();
       return;
     }
+    if (this.d.now() < this.refusedUntil) {
+      this.waitRefused('the server refused the socket (too many open); waiting as it asked');
+      return;
+    }
     this.attempt += 1;
     this.welcomedAt = null;
     const gen = ++this.generation;
@@ -297,13 +311,41 @@ export class Connection {
     this.schedule(() => {
       if (idle === this.generation && this.state.kind === 'backoff' && this.wanted) this.connectNow();
     }, retryAt - this.d.now());
-    if (!welcomed) this.scheduleProbe(idle, retryAt);
+    if (!welcomed) {
+      this.scheduleProbe(idle, retryAt);
+      this.askAdmission(idle, reason);
+    }
     if (askAuth) {
       void this.d.checkAuth().then((answer) => {
         // Only if nothing else happened meanwhile (a new attempt, offline, a new identity).
         if (answer === 'unauthorized' && idle === this.generation && this.state.kind === 'backoff') this.signOut();
       });
     }
+  }
+
+  /** After a failure before `welcome`: if it was a refused upgrade, this backoff lasts until its Retry-After. */
+  private askAdmission(idle: number, reason: string): void {
+    const admission = this.d.admission;
+    if (!admission) return;
+    void admission.call(this.d).then(
+      (refusal) => {
+        if (!refusal || idle !== this.generation || this.state.kind !== 'backoff') return;
+        const jitter = Math.floor(this.d.random() * refusal.retryAfterMs * 0.2);
+        this.refusedUntil = this.d.now() + refusal.retryAfterMs + jitter;
+        this.waitRefused(`${reason}; the server refused the socket (too many open)`);
+      },
+      () => {},
+    );
+  }
+
+  /** Backs off until `refusedUntil`, with no probe: the server is up, and it asked for the wait. */
+  private waitRefused(lastError: string): void {
+    const idle = this.generation;
+    const retryAt = this.refusedUntil;
+    this.set({ kind: 'backoff', attempt: this.attempt, retryAt, lastError, lastSyncedAt: this.lastSyncedAt });
+    this.schedule(() => {
+      if (idle === this.generation && this.state.kind === 'backoff' && this.wanted) this.connectNow();
+    }, retryAt - this.d.now());
   }
 
   /** Probes the server before `retryAt` while this backoff lasts; an answer connects at once. */

@@ -32,9 +32,10 @@ import { backoffDelay } from './backoff.ts';
 import { Broadcaster, type ChannelLike } from './broadcaster.ts';
 import { Connection, type SocketLike, type TimerId } from './connection.ts';
 import { isQuotaError } from './db.ts';
-import { pullOverHttp, pushOverHttp, type FetchLike } from './http.ts';
+import { pullOverHttp, pushOverHttp, socketRefusal, type FetchLike } from './http.ts';
 import { MAX_BATCH, entriesOfWidget, planSettle, planTransientFailure, selectBatch, type ResolvePlan, type SettlePlan } from './outbox.ts';
 import { planNoteMerge, planResolve } from './resolve.ts';
+import { ResetStage } from './reset-stage.ts';
 import type { Commit, ReplicaUpdate, SwStore } from './store.ts';
 
 export interface EngineEnv {
@@ -79,6 +80,8 @@ export class Engine {
   private epoch: string | null = null;
   /** Subscriptions of the current socket: dashboard -> caught up? */
   private subs = new Map<DashboardId, boolean>();
+  /** Pages of paged resets until their `caught-up` (sw/reset-stage.ts). */
+  private readonly resets = new ResetStage();
   private frames: Promise<void> = Promise.resolve();
   private inflight: { requestId: string; done: (o: PushOutcome) => void } | null = null;
   private draining: Promise<void> | null = null;
@@ -131,6 +134,7 @@ export class Engine {
         onDown: (reason, closeCode) => this.onDown(reason, closeCode),
         onBadFrame: (m) => this.log('bad frame from server', m),
         probe: () => this.probe(),
+        admission: () => socketRefusal(this.env.fetch),
       },
       { clientId: this.clientId, pingMs: this.env.pingMs },
     );
@@ -370,6 +374,7 @@ export class Engine {
     this.epoch = f.epoch;
     if (this.user && f.user.id !== this.user.id) await this.adoptQuietly(f.user);
     this.subs.clear();
+    this.resets.clear();
     await this.subscribe(this.watched);
     this.updateCaughtUp();
     // The server is reachable again: what waits after a failed push goes now, not at its backoff time.
@@ -391,6 +396,7 @@ export class Engine {
     for (const d of ids) {
       const c = cursors.get(d);
       if (this.conn.send({ type: 'subscribe', dashboardId: d, cursor: c?.cursor ?? 0, epoch: c?.epoch ?? null })) {
+        this.resets.clear(d);
         this.subs.set(d, false);
       }
     }
@@ -403,20 +409,29 @@ export class Engine {
 
   private async onFrame(f: ServerFrame): Promise<void> {
     switch (f.type) {
-      case 'changes':
-        await this.commitReplica([{ dashboardId: f.dashboardId, kind: 'changes', changes: f.changes, seq: null, epoch: this.epoch }]);
+      case 'changes': {
+        const update: ReplicaUpdate = { dashboardId: f.dashboardId, kind: 'changes', changes: f.changes, seq: null, epoch: this.epoch };
+        if (!this.resets.add(update)) await this.commitReplica([update]);
         return;
-      case 'caught-up':
-        await this.commitReplica([{ dashboardId: f.dashboardId, kind: 'changes', changes: [], seq: f.seq, epoch: this.epoch }]);
+      }
+      case 'caught-up': {
+        const last: ReplicaUpdate = { dashboardId: f.dashboardId, kind: 'changes', changes: [], seq: f.seq, epoch: this.epoch };
+        // The last page of a paged reset commits the whole reset, in one transaction.
+        await this.commitReplica(this.resets.finish(last) ?? [last]);
         this.subs.set(f.dashboardId, true);
         this.updateCaughtUp();
         return;
-      case 'reset':
+      }
+      case 'reset': {
         this.epoch = f.epoch;
-        await this.commitReplica([{ dashboardId: f.dashboardId, kind: 'reset', epoch: f.epoch, seq: f.seq, widgets: f.widgets }]);
+        const update = { dashboardId: f.dashboardId, kind: 'reset' as const, epoch: f.epoch, seq: f.seq, widgets: f.widgets };
+        if (f.more) return this.resets.begin(update);
+        this.resets.clear(f.dashboardId);
+        await this.commitReplica([update]);
         this.subs.set(f.dashboardId, true);
         this.updateCaughtUp();
         return;
+      }
       case 'push-result':
         if (this.inflight?.requestId === f.requestId) this.inflight.done({ ok: true, results: f.results });
         return;
@@ -440,6 +455,7 @@ export class Engine {
 
   private onDown(reason: string, closeCode: number | null): void {
     this.subs.clear();
+    this.resets.clear();
     if (closeCode === CLOSE_CODES.tooBig) this.batchLimit = Math.max(1, Math.floor(this.batchLimit / 2));
     this.inflight?.done({ ok: false, unauthorized: false, error: reason });
   }

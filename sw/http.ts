@@ -28,6 +28,20 @@ function retryAfterMs(r: Response): number | undefined {
   return raw !== null && /^\d{1,6}$/.test(raw.trim()) ? Number(raw.trim()) * 1000 : undefined;
 }
 
+/**
+ * Why the last socket upgrade failed, as far as the server says: `GET /api/ws` answers the upgrade's
+ * verdict (docs/server.md). A 429 is a refusal to wait out (Retry-After, else 30 s); anything else,
+ * the network included, is not a refusal (the usual backoff and probes go on).
+ */
+export async function socketRefusal(fetcher: FetchLike): Promise<{ retryAfterMs: number } | null> {
+  try {
+    const r = await fetcher('/api/ws', { credentials: 'same-origin' });
+    return r.status === 429 ? { retryAfterMs: retryAfterMs(r) ?? 30_000 } : null;
+  } catch {
+    return null;
+  }
+}
+
 export async function pushOverHttp(
   fetcher: FetchLike,
   clientId: ClientId,
@@ -52,9 +66,14 @@ export async function pushOverHttp(
   return { ok: true, value: body.value.results };
 }
 
+/** A paged reset is pulled to its end whatever `maxPages` says, but not past this (a server gone wrong). */
+const MAX_RESET_PAGES = 1000;
+
 /**
  * Pulls a dashboard from `cursor` until the head, as replica updates to commit in one transaction (a reset
- * first when the server says the cursor means nothing there).
+ * first when the server says the cursor means nothing there). A paged reset (`more`, docs/protocol.md) is
+ * pulled to its last page before anything is answered: the caller commits it whole or not at all, so the
+ * replica never holds part of a reset as the dashboard.
  */
 export async function pullOverHttp(
   fetcher: FetchLike,
@@ -64,7 +83,8 @@ export async function pullOverHttp(
 ): Promise<HttpOutcome<ReplicaUpdate[]>> {
   const updates: ReplicaUpdate[] = [];
   let { cursor, epoch } = from;
-  for (let page = 0; page < maxPages; page++) {
+  let resetting = false;
+  for (let page = 0; page < (resetting ? MAX_RESET_PAGES : maxPages); page++) {
     const q = new URLSearchParams({ dashboardId, cursor: String(cursor), limit: String(LIMITS.maxPullLimit) });
     if (epoch !== null) q.set('epoch', epoch);
     let r: Response;
@@ -79,15 +99,18 @@ export async function pullOverHttp(
     if (!body.ok) return failure(`bad pull answer: ${body.message}`);
     const v = body.value;
     if ('reset' in v) {
-      updates.push({ dashboardId, kind: 'reset', ...v.reset });
-      cursor = v.reset.seq;
-      epoch = v.reset.epoch;
+      const { more, ...reset } = v.reset;
+      updates.push({ dashboardId, kind: 'reset', ...reset });
+      cursor = reset.seq;
+      epoch = reset.epoch;
+      resetting = more === true;
       continue; // a reset carries the head: one more page confirms nothing is left
     }
     updates.push({ dashboardId, kind: 'changes', changes: v.changes, seq: v.seq, epoch: v.epoch });
     cursor = v.seq;
     epoch = v.epoch;
-    if (!v.more) break;
+    if (!v.more) return { ok: true, value: updates };
   }
+  if (resetting) return failure(`a reset of ${dashboardId} did not end within ${MAX_RESET_PAGES} pages`);
   return { ok: true, value: updates };
 }

@@ -4,8 +4,24 @@ import { clientAddress, lockedMessage, loginFailed, loginRetryAfterS, loginSucce
 import { dummyPasswordHash, hashPassword, verifyPassword } from '../auth/password.ts';
 import { REVOKED_CLOSE_CODE } from '../auth/session-upkeep.ts';
 import { clearedSessionCookie, hashToken, isHttps, parseCookies, SESSION_COOKIE, startSession } from '../auth/sessions.ts';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerContext } from '../context.ts';
 import { invalid, readJson, sendEmpty, sendError, sendJson } from './respond.ts';
 import type { Route } from './router.ts';
+
+/**
+ * Login throttling's gate for every route that checks a password (docs/server.md, "Login throttling"):
+ * answers 429 `too-many-attempts` with `Retry-After` and the message the form shows, logs the refusal at
+ * warn, and returns null; or returns the client's address, under which a failure is then counted.
+ */
+async function refuseIfThrottled(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, name: string, what: string): Promise<string | null> {
+  const address = clientAddress(req, ctx.config.trustProxy);
+  const retryAfterS = await loginRetryAfterS(ctx.store, ctx.config, name, address, ctx.now());
+  if (retryAfterS === null) return address;
+  ctx.log.warn({ user: name, address, retryAfterS }, `${what} refused: too many failures`);
+  sendError(res, 429, 'too-many-attempts', lockedMessage(retryAfterS), { 'Retry-After': String(retryAfterS) });
+  return null;
+}
 
 export const authRoutes: Route[] = [
   {
@@ -21,12 +37,8 @@ export const authRoutes: Route[] = [
       const body = parse(LoginBodySchema, await readJson(req));
       if (!body.ok) throw invalid(body);
       const name = body.value.username;
-      const address = clientAddress(req, ctx.config.trustProxy);
-      const retryAfterS = await loginRetryAfterS(ctx.store, ctx.config, name, address, ctx.now());
-      if (retryAfterS !== null) {
-        ctx.log.warn({ user: name, address, retryAfterS }, 'sign-in refused: too many failures');
-        return sendError(res, 429, 'too-many-attempts', lockedMessage(retryAfterS), { 'Retry-After': String(retryAfterS) });
-      }
+      const address = await refuseIfThrottled(ctx, req, res, name, 'sign-in');
+      if (address === null) return;
       const user = await ctx.store.findUserByName(name);
       // Verify against a dummy hash for unknown names so timing does not reveal which names exist.
       const ok = await verifyPassword(body.value.password, user?.passwordHash ?? (await dummyPasswordHash()));
@@ -71,12 +83,9 @@ export const authRoutes: Route[] = [
       const body = parse(PasswordChangeBodySchema, await readJson(req));
       if (!body.ok) throw invalid(body);
       const name = session.user.name;
-      const address = clientAddress(req, ctx.config.trustProxy);
       // A stolen cookie must not become an unthrottled oracle for the password.
-      const retryAfterS = await loginRetryAfterS(ctx.store, ctx.config, name, address, ctx.now());
-      if (retryAfterS !== null) {
-        return sendError(res, 429, 'too-many-attempts', lockedMessage(retryAfterS), { 'Retry-After': String(retryAfterS) });
-      }
+      const address = await refuseIfThrottled(ctx, req, res, name, 'password change');
+      if (address === null) return;
       const user = await ctx.store.findUserByName(name);
       if (!user || !(await verifyPassword(body.value.currentPassword, user.passwordHash))) {
         const failures = await loginFailed(ctx.store, ctx.config, name, address, ctx.now());

@@ -42,6 +42,7 @@ export function createRouter(ctx: ServerContext, routes: readonly Route[]) {
       if (r.auth === 'none') return await r.handle(ctx, input);
       const session = await authenticate(ctx.store, req, ctx.now());
       if (!session) return sendError(res, 401, 'unauthorized', 'sign in first');
+      ctx.answers.track(session.user.id, res);
       if (STATE_CHANGING.has(method) && !originAllowed(req, ctx.allowedOrigins)) {
         return sendError(res, 403, 'bad-origin', 'Origin header missing or not allowed');
       }

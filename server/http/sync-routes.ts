@@ -80,10 +80,11 @@ export const syncRoutes: Route[] = [
       if (!query.ok) throw new HttpError(400, 'invalid', query.message);
       const { dashboardId, cursor, epoch, limit } = query.value;
       await requireMember(ctx, dashboardId, session.user.id);
-      const page = await ctx.store.catchUp(dashboardId, cursor, epoch ?? null, limit);
+      const page = await ctx.store.catchUp(dashboardId, cursor, epoch ?? null, limit, ctx.config.limits.pageBytes);
+      // A paged reset (docs/protocol.md): `more` says to pull the rest from its seq in its epoch.
       const body: PullResponse =
         page.kind === 'reset'
-          ? { reset: { epoch: page.epoch, seq: page.seq, widgets: page.widgets } }
+          ? { reset: { epoch: page.epoch, seq: page.seq, widgets: page.widgets, ...(page.more ? { more: true } : {}) } }
           : { epoch: ctx.store.epoch, changes: page.changes, seq: page.seq, more: page.more };
       sendJson(res, 200, body);
     },

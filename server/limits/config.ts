@@ -36,12 +36,16 @@ export interface Limits {
   maxSocketsPerSession: number;
   /** Bytes queued to one socket that does not read; over it the socket is closed (4002) and resumes. */
   socketQueueBytes: number;
-  /** Bytes queued to all sockets of this process; over it the slowest sockets are closed first. */
+  /** Bytes queued to one user's sockets and HTTP answers; over it that user's slowest are dropped first. */
+  userQueueBytes: number;
+  /** Bytes queued to all sockets and HTTP answers of this process; over it the slowest are dropped first. */
   queueBytes: number;
   /** Live widgets in one dashboard. */
   maxWidgetsPerDashboard: number;
   /** Characters of stored JSON a dashboard's live widgets may take (about the size of its reset). */
   maxDashboardBytes: number;
+  /** About how many bytes of widgets one catch-up or reset page carries (a frame or a pull answer). */
+  pageBytes: number;
 }
 
 const MiB = 1024 * 1024;
@@ -61,9 +65,11 @@ export const DEFAULT_LIMITS: Limits = {
   maxSocketsPerUser: 50,
   maxSocketsPerSession: 10,
   socketQueueBytes: 16 * MiB,
+  userQueueBytes: 64 * MiB,
   queueBytes: 256 * MiB,
   maxWidgetsPerDashboard: 1000,
   maxDashboardBytes: 8 * MiB,
+  pageBytes: 256 * 1024,
 };
 
 export function loadLimits(env: NodeJS.ProcessEnv): Limits {
@@ -85,9 +91,11 @@ export function loadLimits(env: NodeJS.ProcessEnv): Limits {
     maxSocketsPerUser: integer(env, 'FIELDBOARD_MAX_SOCKETS_PER_USER', d.maxSocketsPerUser, 1, 1_000_000),
     maxSocketsPerSession: integer(env, 'FIELDBOARD_MAX_SOCKETS_PER_SESSION', d.maxSocketsPerSession, 1, 1_000_000),
     socketQueueBytes: integer(env, 'FIELDBOARD_SOCKET_QUEUE_BYTES', d.socketQueueBytes, 2 * LIMITS.maxFrameBytes, 2 ** 40),
+    userQueueBytes: integer(env, 'FIELDBOARD_USER_QUEUE_BYTES', d.userQueueBytes, 2 * LIMITS.maxFrameBytes, 2 ** 40),
     queueBytes: integer(env, 'FIELDBOARD_QUEUE_BYTES', d.queueBytes, 2 * LIMITS.maxFrameBytes, 2 ** 40),
     maxWidgetsPerDashboard: integer(env, 'FIELDBOARD_MAX_WIDGETS_PER_DASHBOARD', d.maxWidgetsPerDashboard, 1, 1_000_000),
     maxDashboardBytes: integer(env, 'FIELDBOARD_MAX_DASHBOARD_BYTES', d.maxDashboardBytes, 64 * 1024, 2 ** 40),
+    pageBytes: integer(env, 'FIELDBOARD_PAGE_BYTES', d.pageBytes, 16 * 1024, 2 ** 40),
   };
   if (limits.headersTimeoutMs > limits.requestTimeoutMs) {
     throw new ConfigError('FIELDBOARD_HEADERS_TIMEOUT_MS must not be longer than FIELDBOARD_REQUEST_TIMEOUT_MS');

@@ -23,6 +23,7 @@ import {
   type WidgetRecord,
 } from '../../protocol/index.ts';
 import { changeOf, type ChangeRow } from './sqlite-statements.ts';
+import { CHANGE_OVERHEAD_BYTES, cutPage, liveOf } from './page.ts';
 import { applyBatchPg, ingestPg } from './postgres-apply.ts';
 import { PgHintListener } from './postgres-listen.ts';
 import { migratePostgres } from './postgres-migrations.ts';
@@ -201,26 +202,32 @@ export class PostgresStore implements Store {
     return runTx(this.pool, 'BEGIN', (db) => applyBatchPg(db, ctx, mutations));
   }
 
-  catchUp(dashboardId: DashboardId, cursor: number, epoch: string | null, limit: number): Promise<CatchUp> {
+  catchUp(dashboardId: DashboardId, cursor: number, epoch: string | null, limit: number, maxBytes = Infinity): Promise<CatchUp> {
     return runTx(this.pool, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', async (db): Promise<CatchUp> => {
       const head = await headIn(db, dashboardId);
       const epochOk = epoch === this.epoch || (epoch === null && cursor === 0);
-      if (!epochOk || cursor > head) {
-        return { kind: 'reset', epoch: this.epoch, seq: head, widgets: await liveWidgets(db, dashboardId) };
-      }
+      const reset = !epochOk || cursor > head;
       const take = Math.max(1, Math.floor(limit));
-      // The latest change of each widget changed after the cursor, through widgets_feed (as in SQLite); one
-      // row more than asked tells whether another page follows.
-      const { rows } = await db.query<ChangeRow>({
-        name: 'fb_feed',
-        text: `SELECT ${CHANGE_COLUMNS} FROM widgets w
-               JOIN changes c ON c.dashboard_id = w.dashboard_id AND c.seq = w.last_seq
-               WHERE w.dashboard_id = $1 AND w.last_seq > $2 ORDER BY w.last_seq LIMIT $3`,
-        values: [dashboardId, cursor, take + 1],
+      // The latest change of each widget changed after the cursor, through widgets_feed (as in SQLite), one
+      // row more than asked, and of those only the rows that start within maxBytes (the running size before
+      // them), so a page of large widgets is not read whole; cutPage then applies the same rule as SQLite.
+      const { rows } = await db.query<ChangeRow & { n: string }>({
+        name: 'fb_feed_page',
+        text: `SELECT * FROM (
+                 SELECT f.*, count(*) OVER () AS n,
+                        sum(coalesce(length(f.widget), 0) + $5) OVER (ORDER BY f.seq) - coalesce(length(f.widget), 0) - $5 AS before
+                 FROM (SELECT ${CHANGE_COLUMNS} FROM widgets w
+                       JOIN changes c ON c.dashboard_id = w.dashboard_id AND c.seq = w.last_seq
+                       WHERE w.dashboard_id = $1 AND w.last_seq > $2 ORDER BY w.last_seq LIMIT $3) f
+               ) p WHERE p.before < $4 ORDER BY p.seq`,
+        values: [dashboardId, reset ? 0 : cursor, take + 1, Number.isFinite(maxBytes) ? maxBytes : Number.MAX_SAFE_INTEGER, CHANGE_OVERHEAD_BYTES],
       });
-      const more = rows.length > take;
-      const changes = (more ? rows.slice(0, take) : rows).map(changeOf);
-      return { kind: 'changes', changes, seq: more ? changes[changes.length - 1].seq : head, more };
+      const page = cutPage(rows, take, maxBytes);
+      const more = page.more || Number(rows[0]?.n ?? 0) > page.rows.length;
+      const changes = page.rows.map(changeOf);
+      const seq = more ? changes[changes.length - 1].seq : head;
+      if (reset) return { kind: 'reset', epoch: this.epoch, seq, widgets: liveOf(changes), more };
+      return { kind: 'changes', changes, seq, more };
     });
   }
 

@@ -21,6 +21,7 @@ import {
 import { migrate } from './migrations.ts';
 import { applyBatchInTx, ingestInTx } from './sqlite-apply.ts';
 import { changeOf, prepareStatements, type Statements } from './sqlite-statements.ts';
+import { cutPage, liveOf } from './page.ts';
 import type { BatchOutcome, CatchUp, FailureCount, HintListener, PushContext, Store, StoredUser } from './store.ts';
 
 export interface SqliteStoreOptions {
@@ -152,19 +153,18 @@ export class SqliteStore implements Store {
     return this.batchTx(ctx, mutations);
   }
 
-  async catchUp(dashboardId: DashboardId, cursor: number, epoch: string | null, limit: number): Promise<CatchUp> {
+  async catchUp(dashboardId: DashboardId, cursor: number, epoch: string | null, limit: number, maxBytes = Infinity): Promise<CatchUp> {
     return this.db.transaction((): CatchUp => {
       const head = this.headOf(dashboardId);
       const epochOk = epoch === this.epoch || (epoch === null && cursor === 0);
-      if (!epochOk || cursor > head) {
-        return { kind: 'reset', epoch: this.epoch, seq: head, widgets: this.liveWidgets(dashboardId) };
-      }
+      const reset = !epochOk || cursor > head;
       const take = Math.max(1, Math.floor(limit));
-      // One row more than asked tells whether another page follows.
-      const rows = this.st.feed.all(dashboardId, cursor, take + 1);
-      const more = rows.length > take;
-      const changes = (more ? rows.slice(0, take) : rows).map(changeOf);
-      return { kind: 'changes', changes, seq: more ? changes[changes.length - 1].seq : head, more };
+      // Lazily, through widgets_feed: the page stops at the first row it leaves (server/store/page.ts).
+      const page = cutPage(this.st.feed.iterate(dashboardId, reset ? 0 : cursor, take + 1), take, maxBytes);
+      const changes = page.rows.map(changeOf);
+      const seq = page.more ? changes[changes.length - 1].seq : head;
+      if (reset) return { kind: 'reset', epoch: this.epoch, seq, widgets: liveOf(changes), more: page.more };
+      return { kind: 'changes', changes, seq, more: page.more };
     })();
   }
 

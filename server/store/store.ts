@@ -42,9 +42,14 @@ export interface BatchOutcome {
   changes: Change[];
 }
 
+/**
+ * A page of catch-up, or the first page of a reset: the live widgets among the latest changes of the first
+ * widgets in seq order (the feed from cursor 0), with `seq` the cursor after them. With `more`, the rest
+ * of the reset is the catch-up from `seq` in `epoch` (docs/protocol.md, "Paged resets").
+ */
 export type CatchUp =
   | { kind: 'changes'; changes: Change[]; seq: number; more: boolean }
-  | { kind: 'reset'; epoch: string; seq: number; widgets: Widget[] };
+  | { kind: 'reset'; epoch: string; seq: number; widgets: Widget[]; more: boolean };
 
 /** What a node tells the others after a commit: this dashboard's log now reaches `seq` (docs/server.md). */
 export interface CommitHint {
@@ -124,11 +129,12 @@ export interface Store {
   applyBatch(ctx: PushContext, mutations: readonly unknown[]): Promise<BatchOutcome>;
 
   /**
-   * Changes after `cursor` (exclusive) for catch-up, at most `limit`, the latest change of each widget only,
-   * in seq order; or a reset when `epoch` is not this store's epoch (a null epoch with cursor 0 is fine) or
-   * the cursor is ahead of the head.
+   * Changes after `cursor` (exclusive) for catch-up, at most `limit` and about `maxBytes` (server/store/page.ts;
+   * at least one change), the latest change of each widget only, in seq order; or the first page of a reset
+   * when `epoch` is not this store's epoch (a null epoch with cursor 0 is fine) or the cursor is ahead of
+   * the head.
    */
-  catchUp(dashboardId: DashboardId, cursor: number, epoch: string | null, limit: number): Promise<CatchUp>;
+  catchUp(dashboardId: DashboardId, cursor: number, epoch: string | null, limit: number, maxBytes?: number): Promise<CatchUp>;
   /** Every live widget of a dashboard and the head seq, read consistently. */
   snapshot(dashboardId: DashboardId): Promise<{ seq: number; widgets: Widget[] }>;
   /**

@@ -33,6 +33,7 @@ import type { ServerContext } from '../context.ts';
 import { runPush } from '../push.ts';
 import { drained } from './drained.ts';
 import { FrameGate } from './frame-gate.ts';
+import type { QueueLimit } from './queue-budget.ts';
 import type { Notice, Subscriber } from './hub.ts';
 
 /** null queue: live. A queue: catch-up is running and live changes wait in it. */
@@ -139,7 +140,7 @@ export class Connection implements Subscriber {
    * A reader this far behind is dropped rather than buffered without bound (close 4002, then destroyed if
    * it does not take the close frame); it resumes from its cursor on reconnect.
    */
-  dropSlow(limit: 'socket-queue' | 'global-queue'): void {
+  dropSlow(limit: QueueLimit): void {
     if (this.dropped) return;
     this.dropped = true;
     this.ctx.metrics.countLimited(limit);
@@ -259,13 +260,18 @@ export class Connection implements Subscriber {
       // live changes forever on a socket that outlives the stop (the simulation found it: seeds 222, 251, 356).
       await drained(this.ws, () => this.ctx.isClosing());
       if (this.subs.get(dashboardId) !== sub || !this.open) return;
-      const page = await this.ctx.store.catchUp(dashboardId, cursor, epoch, LIMITS.defaultPullLimit);
+      const page = await this.ctx.store.catchUp(dashboardId, cursor, epoch, LIMITS.defaultPullLimit, this.ctx.config.limits.pageBytes);
       // Replaced by a newer subscribe of the same dashboard, or the socket is gone: stop reading pages.
       if (this.subs.get(dashboardId) !== sub || !this.open) return;
       if (page.kind === 'reset') {
-        this.send({ type: 'reset', dashboardId, epoch: page.epoch, seq: page.seq, widgets: page.widgets });
-        sub.sentSeq = page.seq;
-        break;
+        // A paged reset (docs/protocol.md): its first page says `more`, the rest is the catch-up from its seq.
+        const { epoch: resetEpoch, seq, widgets, more } = page;
+        this.send({ type: 'reset', dashboardId, epoch: resetEpoch, seq, widgets, ...(more ? { more } : {}) });
+        sub.sentSeq = seq;
+        if (!more) break;
+        cursor = seq;
+        epoch = resetEpoch;
+        continue;
       }
       if (page.changes.length > 0) this.send({ type: 'changes', dashboardId, changes: page.changes });
       sub.sentSeq = Math.max(sub.sentSeq, page.seq);

@@ -4,13 +4,14 @@
  * which is what keeps catch-up and live changes free of gaps and duplicates.
  */
 import type { Change, DashboardId, UserId } from '../../protocol/index.ts';
+import { queuedBytes, type SlowReader } from './queue-budget.ts';
 
 export interface Notice {
   kind: string;
   [key: string]: unknown;
 }
 
-export interface Subscriber {
+export interface Subscriber extends SlowReader {
   readonly userId: UserId;
   readonly tokenHash: string;
   /** The dashboards this subscriber follows (what `remove` has to clean up). */
@@ -21,12 +22,7 @@ export interface Subscriber {
    */
   deliver(dashboardId: DashboardId, changes: readonly Change[], frame: Buffer): void;
   notice(notice: Notice): void;
-  bufferedAmount(): number;
   close(code: number, reason: string): void;
-  /** Closes a reader that fell too far behind (4002) and frees its queue soon even if it never reads. */
-  dropSlow(limit: 'socket-queue' | 'global-queue'): void;
-  /** True once dropped: its queue is on its way out. */
-  readonly dropped: boolean;
 }
 
 export class Hub {
@@ -112,8 +108,6 @@ export class Hub {
   }
 
   queuedBytes(): number {
-    let total = 0;
-    for (const s of this.all) total += s.bufferedAmount();
-    return total;
+    return queuedBytes(this.all);
   }
 }

@@ -7,18 +7,20 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { LIMITS } from '../../protocol/index.ts';
-import { authenticate, originAllowed, type Session } from '../auth/sessions.ts';
+import type { Session } from '../auth/sessions.ts';
 import type { ServerContext } from '../context.ts';
+import { admit, type Admission } from './admission.ts';
 import { Connection } from './connection.ts';
 import { enforceQueueBudget, QUEUE_SWEEP_MS } from './queue-budget.ts';
 
 export const WS_PATH = '/api/ws';
 
-function refuse(socket: Duplex, status: number, text: string, code = text.toLowerCase().replace(/ /g, '-'), message = text): void {
-  const body = JSON.stringify({ error: { code, message } });
+function refuse(socket: Duplex, a: Extract<Admission, { ok: false }>): void {
+  const body = JSON.stringify({ error: { code: a.code, message: a.message } });
   socket.end(
-    `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
+    `HTTP/1.1 ${a.status} ${a.text}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
       'X-Content-Type-Options: nosniff\r\nCache-Control: no-store\r\n' +
+      (a.retryAfterS === undefined ? '' : `Retry-After: ${a.retryAfterS}\r\n`) +
       `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   );
 }
@@ -34,7 +36,7 @@ export class SocketServer {
       for (const c of this.connections.values()) c.heartbeat();
     }, ctx.config.heartbeatMs);
     this.timer.unref();
-    this.sweep = setInterval(() => enforceQueueBudget(ctx.hub, ctx.config.limits), QUEUE_SWEEP_MS);
+    this.sweep = setInterval(() => enforceQueueBudget([...ctx.hub.subscribers(), ...ctx.answers.readers()], ctx.config.limits), QUEUE_SWEEP_MS);
     this.sweep.unref();
   }
 
@@ -45,27 +47,13 @@ export class SocketServer {
   async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     socket.on('error', () => socket.destroy());
     const path = new URL(req.url ?? '/', 'http://x').pathname;
-    if (path !== WS_PATH) return refuse(socket, 404, 'Not Found');
-    if (this.ctx.isClosing()) return refuse(socket, 503, 'Service Unavailable');
-    if (!originAllowed(req, this.ctx.allowedOrigins)) return refuse(socket, 403, 'Forbidden');
-    let session: Session | null;
-    try {
-      session = await authenticate(this.ctx.store, req, this.ctx.now());
-    } catch (err) {
-      this.ctx.log.error({ err }, 'session lookup failed during upgrade');
-      return refuse(socket, 503, 'Service Unavailable');
+    if (path !== WS_PATH) return refuse(socket, { ok: false, status: 404, text: 'Not Found', code: 'not-found', message: 'Not Found' });
+    const a = await admit(this.ctx, req, true);
+    if (!a.ok) {
+      if (a.limit) this.ctx.metrics.countLimited(a.limit);
+      return refuse(socket, a);
     }
-    if (!session) return refuse(socket, 401, 'Unauthorized');
-    // Counted after the awaits above and before accepting, with nothing awaited in between.
-    const held = this.ctx.hub.socketsOf(session.user.id, session.tokenHash);
-    const { maxSocketsPerSession, maxSocketsPerUser } = this.ctx.config.limits;
-    if (held.session >= maxSocketsPerSession || held.user >= maxSocketsPerUser) {
-      const perSession = held.session >= maxSocketsPerSession;
-      this.ctx.metrics.countLimited(perSession ? 'sockets-per-session' : 'sockets-per-user');
-      const max = perSession ? `${maxSocketsPerSession} per session` : `${maxSocketsPerUser} per user`;
-      return refuse(socket, 429, 'Too Many Requests', 'too-many-sockets', `over ${max} open sockets; close one first`);
-    }
-    const s = session;
+    const s = a.session;
     this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, s));
   }
 

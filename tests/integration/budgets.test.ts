@@ -6,8 +6,11 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { CLOSE_CODES, newWidgetId, type DashboardId } from '../../protocol/index.ts';
+import net from 'node:net';
+import WebSocket from 'ws';
+import { DEFAULT_CONFIG } from '../../server/config.ts';
 import { DEFAULT_LIMITS, type Limits } from '../../server/limits/config.ts';
-import { firstDashboard, login, mutation, openSocket, startWorld, upgradeStatus, waitUntil, type TestSocket, type TestWorld } from './helpers.ts';
+import { api, createUser, firstDashboard, login, mutation, openSocket, startWorld, upgradeStatus, waitUntil, type TestSocket, type TestWorld } from './helpers.ts';
 
 let world: TestWorld | null = null;
 afterEach(async () => {
@@ -45,6 +48,11 @@ async function staller(w: TestWorld, cookie: string, dashboardId: DashboardId | 
   return s;
 }
 
+const loginAs = async (w: TestWorld, name: string) => {
+  await createUser(w, name, `${name}-pw`);
+  return login(w, name, `${name}-pw`);
+};
+
 const limited = async (w: TestWorld, limit: string) => {
   const text = await (await fetch(`${w.server.url}/metrics`)).text();
   return Number(new RegExp(`^fieldboard_limited_total\\{limit="${limit}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
@@ -63,6 +71,32 @@ describe('sockets per user and per session', () => {
     open[0].close();
     await open[0].closed;
     await waitUntil(async () => (await upgradeStatus(w, headers(other)).catch(() => 101)) === 101, 5000, 'a place to free up');
+  });
+});
+
+describe('why an upgrade was refused', () => {
+  it("a refused upgrade carries Retry-After, and GET /api/ws answers the upgrade's verdict the browser cannot see", async () => {
+    const { w, cookie } = await start({ maxSocketsPerSession: 1, maxSocketsPerUser: 5 });
+    const verdict = async (c: string | null) => {
+      const r = await fetch(`${w.server.url}/api/ws`, { headers: c === null ? {} : { Cookie: c } });
+      return { status: r.status, retryAfter: r.headers.get('retry-after'), upgrade: r.headers.get('upgrade') };
+    };
+    expect(await verdict(cookie)).toEqual({ status: 426, retryAfter: null, upgrade: 'websocket' });
+    expect((await verdict(null)).status).toBe(401);
+    const held = await openSocket(w, cookie);
+    const refusedRetryAfter = await new Promise<string | undefined>((resolve, reject) => {
+      const ws = new WebSocket(`${w.server.url.replace('http', 'ws')}/api/ws`, { headers: { Cookie: cookie, Origin: w.origin } });
+      ws.once('unexpected-response', (_req, res) => (resolve(res.headers['retry-after']), ws.terminate()));
+      ws.once('open', () => reject(new Error('upgrade was accepted')));
+      ws.once('error', () => {});
+    });
+    const heartbeatS = String(Math.ceil(DEFAULT_CONFIG.heartbeatMs / 1000));
+    expect(refusedRetryAfter).toBe(heartbeatS);
+    expect(await verdict(cookie)).toEqual({ status: 429, retryAfter: heartbeatS, upgrade: null });
+    expect(await limited(w, 'sockets-per-session')).toBe(1); // the GET asks; it is not counted as refused
+    held.close();
+    await held.closed;
+    await waitUntil(async () => (await verdict(cookie)).status === 426, 5000, 'the place to free up');
   });
 });
 
@@ -99,6 +133,32 @@ describe('bytes queued to slow readers', () => {
     await writer.barrier();
     idle.ws.resume();
     await idle.barrier();
+  });
+});
+
+describe('HTTP answers a client does not read', () => {
+  it('count against the per-user budget: 20 unread pulls of a reset are dropped down to it, and other users carry on', async () => {
+    // One page is the whole 7 MiB dashboard here (as every reset was before paged resets), so each answer
+    // is larger than loopback's socket buffers and the rest of it stays queued in the process.
+    const { w, cookie, dashboardId } = await start({ pageBytes: 16 * MiB, userQueueBytes: 8 * MiB });
+    const writer = await openSocket(w, cookie);
+    await writer.hello();
+    await fill(writer, dashboardId, 120);
+    const unread: net.Socket[] = [];
+    for (let i = 0; i < 20; i++) {
+      const c = net.connect(w.server.port, '127.0.0.1');
+      c.pause();
+      c.on('error', () => {});
+      c.write(`GET /api/pull?dashboardId=${dashboardId}&cursor=5&epoch=bogus HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: ${cookie}\r\n\r\n`);
+      unread.push(c);
+    }
+    const queued = async () => Number(/^fieldboard_fanout_queue_bytes (\d+)$/m.exec(await (await fetch(`${w.server.url}/metrics`)).text())?.[1]);
+    await waitUntil(async () => (await limited(w, 'user-queue')) >= 1, 15_000, 'unread answers to be dropped');
+    await waitUntil(async () => (await queued()) <= 8 * MiB, 5_000, 'the queue to be within the budget');
+    expect(await limited(w, 'global-queue')).toBe(0);
+    const bob = await api(w, await loginAs(w, 'bob'), '/api/dashboards');
+    expect(bob.status).toBe(200);
+    for (const c of unread) c.destroy();
   });
 });
 

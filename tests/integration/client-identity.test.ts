@@ -6,7 +6,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { newClientId, newWidgetId, type DashboardId, type WidgetId } from '../../protocol/index.ts';
-import { api, createUser, firstDashboard, login, mutation, startWorld, type TestWorld } from './helpers.ts';
+import { api, createUser, firstDashboard, login, mutation, openSocket, startWorld, type TestWorld } from './helpers.ts';
 
 let world: TestWorld;
 let demo: string;
@@ -49,5 +49,30 @@ describe("another member presenting someone's clientId", () => {
   it('leaves the same user and client free of conflicts with their own earlier edits', async () => {
     expect((await setText(demo, 'one', 1)).status).toBe('applied');
     expect((await setText(demo, 'two', 1)).status).toBe('applied');
+  });
+});
+
+describe('a shared browser profile (one clientId, users signing out and in)', () => {
+  it("the next user's socket with the same clientId syncs: edits on what they saw apply, the previous user's edit is not theirs", async () => {
+    const a = await openSocket(world, demo, { clientId: shared });
+    await a.hello();
+    const v1 = await a.push([mutation(shared, dashboardId, { name: 'widget.set', args: { widgetId, patch: { text: 'from demo' } } } as never, 1)]);
+    expect(v1.results[0]).toMatchObject({ status: 'applied', version: 2 });
+    await api(world, demo, '/api/logout', { method: 'POST' });
+    await a.closed;
+
+    const b = await openSocket(world, bob, { clientId: shared });
+    await b.hello();
+    const seen = await b.subscribe(dashboardId);
+    expect(seen.kind).toBe('caught-up');
+    // On what bob saw (version 2): applied, as on any device of his own.
+    const edit = await b.push([mutation(shared, dashboardId, { name: 'widget.set', args: { widgetId, patch: { text: 'from bob' } } } as never, 2)]);
+    expect(edit.results[0]).toMatchObject({ status: 'applied', version: 3 });
+    // Edits begun before demo's words arrived (base 1): a field nobody else changed applies; the text,
+    // which demo changed after that base, is a conflict, not an overwrite of demo's words.
+    const stale = await b.push([mutation(shared, dashboardId, { name: 'widget.set', args: { widgetId, patch: { title: 'T' } } } as never, 1)]);
+    expect(stale.results[0]).toMatchObject({ status: 'applied' });
+    const late = await b.push([mutation(shared, dashboardId, { name: 'widget.set', args: { widgetId, patch: { text: 'late' } } } as never, 1)]);
+    expect(late.results[0]).toMatchObject({ status: 'conflict', fields: ['text'] });
   });
 });

@@ -28,6 +28,7 @@ import { SqliteStore } from '../../server/store/sqlite.ts';
 import { Connection } from '../../server/ws/connection.ts';
 import { Hub } from '../../server/ws/hub.ts';
 import { Fanout } from '../../server/fanout.ts';
+import { Answers } from '../../server/http/answers.ts';
 import { DEFAULT_LIMITS } from '../../server/limits/config.ts';
 import { createRates } from '../../server/limits/rates.ts';
 
@@ -112,9 +113,11 @@ export class SimServer {
     this.store = new SqliteStore(this.db);
     this.hub = new Hub();
     this.ctx = {
-      config: { ...DEFAULT_CONFIG, logLevel: 'silent' },
+      // Pages of a few widgets, so catch-ups that span several pages happen in every run (server/store/page.ts).
+      config: { ...DEFAULT_CONFIG, logLevel: 'silent', limits: { ...DEFAULT_CONFIG.limits, pageBytes: 2048 } },
       store: this.store,
       hub: this.hub,
+      answers: new Answers(metrics, silent),
       // Not started: its hint listener and sweep timer are for several nodes; one node publishes its own commits.
       fanout: new Fanout(this.store, this.hub, metrics, silent, this.now),
       metrics,
@@ -206,7 +209,12 @@ export class SimServer {
     };
     let status = 0;
     let text = '';
+    // 'finish' and 'close' listeners (server/http/answers.ts stops tracking the answer): run when it ends.
+    const ended: (() => void)[] = [];
     const res = {
+      once(_event: string, fn: () => void) {
+        ended.push(fn);
+      },
       get headersSent() {
         return status !== 0;
       },
@@ -216,6 +224,7 @@ export class SimServer {
       setHeader: noop,
       end(t?: string) {
         text = t ?? '';
+        for (const fn of ended.splice(0)) fn();
       },
       destroy: noop,
     } as unknown as ServerResponse;

@@ -15,6 +15,8 @@ async function busyDashboard(w: World): Promise<void> {
   await push(w, w.alice, w.ca, [add('a'), add('c'), add('a'), add('a')].map((i) => mut(w, w.ca, i)));
 }
 
+const byId = <T extends { id: string }>(xs: T[]): T[] => [...xs].sort((a, b) => a.id.localeCompare(b.id));
+
 /** Follows pages from `cursor` to the end, as a client would. */
 async function drain(store: Store, w: World, cursor: number, limit: number): Promise<{ pages: Change[][]; seq: number }> {
   const pages: Change[][] = [];
@@ -78,11 +80,42 @@ export function feedConformance(withStore: WithStore) {
       const w = await makeWorld(store);
       await busyDashboard(w);
       const { widgets } = await store.snapshot(w.dashboardId);
-      const reset = { kind: 'reset', epoch: store.epoch, seq: 9, widgets };
-      expect(await store.catchUp(w.dashboardId, 3, 'another-epoch', 100)).toEqual(reset);
-      expect(await store.catchUp(w.dashboardId, 0, 'another-epoch', 100)).toEqual(reset);
-      expect(await store.catchUp(w.dashboardId, 3, null, 100)).toEqual(reset);
-      expect(await store.catchUp(w.dashboardId, 10, store.epoch, 100)).toEqual(reset);
+      const reset = { kind: 'reset', epoch: store.epoch, seq: 9, widgets: byId(widgets), more: false };
+      const asked = async (cursor: number, epoch: string | null) => {
+        const page = await store.catchUp(w.dashboardId, cursor, epoch, 100);
+        return page.kind === 'reset' ? { ...page, widgets: byId(page.widgets) } : page;
+      };
+      expect(await asked(3, 'another-epoch')).toEqual(reset);
+      expect(await asked(0, 'another-epoch')).toEqual(reset);
+      expect(await asked(3, null)).toEqual(reset);
+      expect(await asked(10, store.epoch)).toEqual(reset);
+    }));
+
+    it('pages by bytes as well as by count, at least one change a page, and resets in pages whose rest is the catch-up from their seq', withStore(async (store) => {
+      const w = await makeWorld(store);
+      const text = 'x'.repeat(3000);
+      await push(w, w.alice, w.ca, ['a', 'b', 'c', 'd', 'e'].map((n) => mut(w, w.ca, createNote(wid(n), text))));
+      await one(w, mut(w, w.ca, { name: 'widget.delete', args: { widgetId: wid('b') } }));
+      // About two notes a page: each is 3,000 characters of text plus its record and the change's overhead.
+      const first = await store.catchUp(w.dashboardId, 0, store.epoch, 100, 7000);
+      expect(first.kind === 'changes' && [first.changes.length, first.more]).toEqual([2, true]);
+      const tiny = await store.catchUp(w.dashboardId, 0, store.epoch, 100, 1);
+      expect(tiny.kind === 'changes' && [tiny.changes.length, tiny.more]).toEqual([1, true]);
+      const reset = await store.catchUp(w.dashboardId, 0, 'old', 100, 7000);
+      if (reset.kind !== 'reset') throw new Error('expected a reset');
+      expect([reset.widgets.map((x) => x.id), reset.more]).toEqual([[wid('a'), wid('c')], true]);
+      const seen = new Map(reset.widgets.map((x) => [x.id, x] as const));
+      let cursor = reset.seq;
+      for (;;) {
+        const page = await store.catchUp(w.dashboardId, cursor, reset.epoch, 100, 7000);
+        if (page.kind !== 'changes') throw new Error('unexpected reset');
+        for (const c of page.changes) c.widget === null ? seen.delete(c.widgetId) : seen.set(c.widgetId, c.widget);
+        cursor = page.seq;
+        if (!page.more) break;
+      }
+      const snap = await store.snapshot(w.dashboardId);
+      expect(byId([...seen.values()])).toEqual(byId(snap.widgets));
+      expect(cursor).toBe(snap.seq);
     }));
 
     it('shows a deleted widget as its deletion change, and leaves it out of resets and snapshots', withStore(async (store) => {
@@ -97,7 +130,7 @@ export function feedConformance(withStore: WithStore) {
       expect(snap.seq).toBe(10);
       expect(snap.widgets.map((x) => x.id).sort()).toEqual(['a', 'b', 'd', 'e'].map(wid));
       const reset = await store.catchUp(w.dashboardId, 0, 'old', 100);
-      expect(reset.kind === 'reset' && reset.widgets).toEqual(snap.widgets);
+      expect(reset.kind === 'reset' && byId(reset.widgets)).toEqual(byId(snap.widgets));
     }));
   });
 

@@ -14,6 +14,7 @@ describe('limits from the environment', () => {
       FIELDBOARD_RATE_USER_WRITES_PER_MIN: '900',
       FIELDBOARD_MAX_SOCKETS_PER_SESSION: '2',
       FIELDBOARD_MAX_DASHBOARD_BYTES: '1048576',
+      FIELDBOARD_PAGE_BYTES: '65536',
     }).limits;
     expect(limits).toMatchObject({
       maxConnections: 100,
@@ -22,6 +23,7 @@ describe('limits from the environment', () => {
       userWritesPerMinute: 900,
       maxSocketsPerSession: 2,
       maxDashboardBytes: 1048576,
+      pageBytes: 65536,
     });
   });
 

@@ -276,6 +276,64 @@ describe('recovery from a server outage', () => {
   });
 });
 
+describe('a refused upgrade (429 too-many-sockets)', () => {
+  /**
+   * The server refuses every upgrade and says so at `GET /api/ws` with Retry-After 25 s; its health probe
+   * answers (the server is up). A browser sees the refusal only as a close with 1006 before `welcome`.
+   */
+  function refusing() {
+    const t = setup({ random: 0.5 });
+    const server = { refusing: true, probes: 0, asked: 0 };
+    const d = {
+      ...t.d,
+      probe: vi.fn(async () => (server.probes++, true)),
+      admission: vi.fn(async () => (server.asked++, server.refusing ? { retryAfterMs: 25_000 } : null)),
+    };
+    const conn = new Connection(d, { clientId: CLIENT, pingMs: 10_000, probeMs: 2_000 });
+    const refuse = () => {
+      t.last().open();
+      t.last().serverClose(1006);
+    };
+    return { ...t, conn, server, refuse };
+  }
+
+  it('waits out Retry-After instead of reconnecting at every health probe; online and Retry do not shorten it', async () => {
+    const t = refusing();
+    t.conn.start();
+    t.refuse();
+    await flush();
+    expect(t.server.asked).toBe(1);
+    const s = t.conn.current as Extract<ConnectionState, { kind: 'backoff' }>;
+    expect(s.kind).toBe('backoff');
+    expect(s.retryAt - T0).toBeGreaterThanOrEqual(25_000);
+    expect(s.lastError).toContain('refused');
+    await vi.advanceTimersByTimeAsync(20_000);
+    t.conn.setOnline(true); // a tab's online event, or the person's Retry
+    await vi.advanceTimersByTimeAsync(4_000);
+    expect(t.sockets).toHaveLength(1);
+    expect(t.conn.current.kind).toBe('backoff');
+
+    // The hint has passed: the next attempt goes, and once admitted the socket opens as usual.
+    t.server.refusing = false;
+    await vi.advanceTimersByTimeAsync(s.retryAt - Date.now());
+    expect(t.sockets).toHaveLength(2);
+    t.welcomeLast();
+    expect(t.conn.current.kind).toBe('open');
+  });
+
+  it('a failure the server does not call a refusal keeps the usual backoff and probes', async () => {
+    const t = refusing();
+    t.server.refusing = false;
+    t.conn.start();
+    t.refuse();
+    await flush();
+    const s = t.conn.current as Extract<ConnectionState, { kind: 'backoff' }>;
+    expect(s.retryAt - T0).toBeLessThan(1_000);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(t.sockets).toHaveLength(2);
+  });
+});
+
 describe('offline and online', () => {
   it('a reported offline closes an open socket at once; online reconnects at once with the backoff reset', () => {
     const t = setup();

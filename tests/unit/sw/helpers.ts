@@ -205,6 +205,8 @@ export class FakeServer {
    */
   rateLimitMs: number | null = null;
   meStatus = 200;
+  /** When false, a subscribe gets no answer (the test delivers the catch-up or reset frames itself). */
+  answerSubscribe = true;
   user: User = ALICE;
   seq = 0;
   /** Queries of `/api/pull` and how it answers them (default: nothing new, at the head). */
@@ -250,7 +252,7 @@ export class FakeServer {
           s.deliver(welcome(this.user));
           return;
         case 'subscribe':
-          s.deliver({ type: 'caught-up', dashboardId: f.dashboardId, seq: this.seq });
+          if (this.answerSubscribe) s.deliver({ type: 'caught-up', dashboardId: f.dashboardId, seq: this.seq });
           return;
         case 'ping':
           s.deliver({ type: 'pong', t: f.t });
