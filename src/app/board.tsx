@@ -3,7 +3,7 @@
  * on the cards' layout controls (handles, Rename, Move, Delete); Escape that no inline form or held card
  * took turns it off again, with the focus back on the toggle.
  */
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef } from 'preact/hooks';
 import { useUi } from './contexts.ts';
 import { AddWidget } from './add-widget.tsx';
 import { REORDER_HELP_ID, useReorder } from './use-reorder.ts';
@@ -16,6 +16,7 @@ export function Board() {
   const editing = ui.editing.value;
   const reorder = useReorder();
   const toggle = useRef<HTMLButtonElement>(null);
+  const grid = useRef<HTMLElement>(null);
   const r = reorder.state;
 
   useEffect(() => {
@@ -36,6 +37,14 @@ export function Board() {
     return () => document.removeEventListener('keydown', onKey);
   }, [editing, reorder.state.kind]);
 
+  // Held by keyboard, the card moves through the board as the arrows are pressed; moving its element in the
+  // page can take the focus off its handle, so it goes back there.
+  useLayoutEffect(() => {
+    if (r.kind !== 'keyboard') return;
+    const h = grid.current?.querySelector<HTMLElement>(`[data-widget-id="${r.widgetId}"] .drag-handle`);
+    if (h && document.activeElement !== h) h.focus();
+  });
+
   if (!ui.dashboardId.value) return <p class="empty">No dashboard yet. Create one with “New dashboard”.</p>;
   const shown = previewOrder(view, r, (v) => v.widget.id);
   return (
@@ -52,7 +61,7 @@ export function Board() {
       <p class="visually-hidden" aria-live="assertive" aria-atomic="true">
         {reorder.announcement}
       </p>
-      <section class={`grid${editing ? ' editing' : ''}${r.kind === 'pointer' ? ' dragging' : ''}`} aria-label="Widgets">
+      <section ref={grid} class={`grid${editing ? ' editing' : ''}${r.kind === 'pointer' ? ' dragging' : ''}`} aria-label="Widgets">
         {view.length === 0 && <p class="empty">This dashboard has no widgets yet.</p>}
         {shown.map((v) => {
           const i = view.indexOf(v);

@@ -6,7 +6,7 @@
  * conflict.
  */
 import { memo } from '../app/memo.ts';
-import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { assertNever, newWidgetId } from '../../protocol/index.ts';
 import type { ViewWidget, WidgetMark } from '../state/optimistic.ts';
 import type { DropSide } from '../state/reorder.ts';
@@ -53,14 +53,9 @@ export const WidgetCard = memo(function WidgetCard({ item, index, last, editing,
   const client = useClient();
   const ui = useUi();
   const [mode, setMode] = useState<'view' | 'rename' | 'delete'>('view');
-  const handle = useRef<HTMLButtonElement>(null);
   useEffect(() => {
     if (!editing) setMode('view');
   }, [editing]);
-  // Held by keyboard, the card moves in the board as the arrows are pressed: the focus stays on its handle.
-  useLayoutEffect(() => {
-    if (held === 'keyboard' && document.activeElement !== handle.current) handle.current?.focus();
-  });
 
   const remove = () => {
     const dashboardId = ui.dashboardId.peek();
@@ -75,7 +70,6 @@ export const WidgetCard = memo(function WidgetCard({ item, index, last, editing,
       <header class="widget-head">
         {editing && reorder && (
           <button
-            ref={handle}
             type="button"
             class="drag-handle"
             aria-label={`Reorder ${widget.title}`}
