@@ -57,6 +57,8 @@ interface PointerDrag {
   x: number;
   y: number;
   scrolling: number;
+  /** How far the page could scroll at pick-up. */
+  maxScrollY: number;
   stop(): void;
 }
 
@@ -99,10 +101,12 @@ export function useReorder(): ReorderState {
 
     /** Moves the card under the pointer and finds the card it is over. */
     const track = (d: PointerDrag) => {
-      d.card.style.transform = `translate(${d.x + window.scrollX - d.startX}px, ${d.y + window.scrollY - d.startY}px)`;
+      const columns = getComputedStyle(d.grid).gridTemplateColumns.split(' ').filter(Boolean).length;
+      // In one column a card can only go up or down, so it does not slide sideways off a phone's screen.
+      const dx = columns > 1 ? d.x + window.scrollX - d.startX : 0;
+      d.card.style.transform = `translate(${dx}px, ${d.y + window.scrollY - d.startY}px)`;
       const r = current.current;
       if (r.kind !== 'pointer') return;
-      const columns = getComputedStyle(d.grid).gridTemplateColumns.split(' ').filter(Boolean).length;
       for (const el of d.grid.querySelectorAll<HTMLElement>(':scope > [data-widget-id]')) {
         if (el === d.card) continue;
         const box = el.getBoundingClientRect();
@@ -118,17 +122,24 @@ export function useReorder(): ReorderState {
       }
     };
 
+    /** Pixels a frame to scroll: faster the closer to the edge; 0 away from the edges and at the page's ends
+     * as they were at pick-up (the moved card itself makes the page longer, which must not scroll on forever). */
+    const scrollSpeed = (d: PointerDrag) => {
+      if (d.y < EDGE) return window.scrollY > 0 ? -(EDGE - d.y) / 4 : 0;
+      if (d.y > window.innerHeight - EDGE) return window.scrollY < d.maxScrollY ? (d.y - window.innerHeight + EDGE) / 4 : 0;
+      return 0;
+    };
+
     const autoscroll = (d: PointerDrag) => {
-      const speed = d.y < EDGE ? -(EDGE - d.y) / 4 : d.y > window.innerHeight - EDGE ? (d.y - window.innerHeight + EDGE) / 4 : 0;
-      if (speed === 0 || d.scrolling) return;
+      if (scrollSpeed(d) === 0 || d.scrolling) return;
       const step = () => {
         if (drag.current !== d) return;
-        const s = d.y < EDGE ? -(EDGE - d.y) / 4 : d.y > window.innerHeight - EDGE ? (d.y - window.innerHeight + EDGE) / 4 : 0;
+        const s = scrollSpeed(d);
         if (s === 0) {
           d.scrolling = 0;
           return;
         }
-        window.scrollBy(0, Math.round(s));
+        window.scrollBy(0, s < 0 ? Math.floor(s) : Math.ceil(s));
         track(d);
         d.scrolling = requestAnimationFrame(step);
       };
@@ -188,6 +199,7 @@ export function useReorder(): ReorderState {
           x: e.clientX,
           y: e.clientY,
           scrolling: 0,
+          maxScrollY: document.documentElement.scrollHeight - window.innerHeight,
           stop() {
             handle.removeEventListener('pointermove', move);
             handle.removeEventListener('pointerup', up);
