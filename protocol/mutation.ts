@@ -80,7 +80,15 @@ export const CounterAddSchema = v.object({
 export const ChecklistAddSchema = v.object({
   ...envelope,
   name: v.literal('checklist.add'),
-  args: v.object({ widgetId: WidgetIdSchema, itemId: ItemIdSchema, text: ItemTextSchema }),
+  args: v.object({
+    widgetId: WidgetIdSchema,
+    itemId: ItemIdSchema,
+    text: ItemTextSchema,
+    /** Insert in front of this item; absent, or an item no longer there: at the end (undo of a remove). */
+    before: v.optional(ItemIdSchema),
+    /** Absent: not done. */
+    done: v.optional(v.boolean()),
+  }),
 });
 export const ChecklistSetSchema = v.object({
   ...envelope,

@@ -167,7 +167,9 @@ function transformItems(
   if (m.name === 'checklist.add') {
     if (index >= 0) return { ok: false, code: 'invalid', message: `item id ${itemId} is in use` };
     if (items.length >= LIMITS.maxChecklistItems) return { ok: false, code: 'too-large', message: 'over 500 checklist items' };
-    return [...items, { id: itemId, text: m.args.text, done: false }];
+    const added = { id: itemId, text: m.args.text, done: m.args.done ?? false };
+    const at = m.args.before === undefined ? -1 : items.findIndex((i) => i.id === m.args.before);
+    return at < 0 ? [...items, added] : [...items.slice(0, at), added, ...items.slice(at)];
   }
   if (index < 0) return { ok: false, code: 'not-found', message: `no checklist item ${itemId}` };
   if (m.name === 'checklist.remove') return items.filter((i) => i.id !== itemId);

@@ -10,7 +10,7 @@
  * - Only entries never sent (`queued`, 0 attempts) coalesce: a sent one may already be applied under its id.
  *   The one exception is a parked conflict: it is never sent again under its id (resolving it makes a new
  *   mutation), so typing into a conflicted field folds into it and the conflict shows the latest words.
- * - An edit's base is what the person saw when it began (protocol/edit-base.ts): an append takes the
+ * - An edit's base is what the person saw when it began (contract/edit-base.ts): an append takes the
  *   earliest base of the widget's unsettled overwrites of the same fields, so a remote change that was
  *   hidden behind them is a conflict, never overwritten.
  * - A mutation leaves the outbox only as applied (its change is in the replica), rejected (rolled back and

@@ -8,7 +8,9 @@ import type { OutboxEntry } from '../../contract/index.ts';
 import { ago, now } from '../state/clock.ts';
 import { describeMutation } from '../state/describe.ts';
 import { lookupWidget } from '../state/widget-lookup.ts';
+import { requeue } from '../state/undo.ts';
 import { useClient, useUi } from './contexts.ts';
+import { useOfferUndo } from './undo-toast.tsx';
 
 export function pendingLine(e: OutboxEntry, description: string, current: number): string {
   const parts = [description, ago(e.mutation.createdAt, current)];
@@ -25,6 +27,7 @@ export function PendingView() {
   const dashboardId = ui.dashboardId.value;
   const [confirming, setConfirming] = useState<MutationId | null>(null);
   const [retried, setRetried] = useState<string | null>(null);
+  const offerUndo = useOfferUndo();
   const report = (e: unknown) => (ui.uiError.value = e instanceof Error ? e.message : String(e));
   // Retry now always answers in words: offline there is nothing to try, and the person should know why.
   const retry = () => {
@@ -58,7 +61,8 @@ export function PendingView() {
             const confirmed = client.confirmed(e.mutation.dashboardId).value;
             const view = e.mutation.dashboardId === dashboardId ? ui.view.value : [];
             const w = lookupWidget(e.mutation.args.widgetId, view, confirmed, entries);
-            const line = pendingLine(e, describeMutation(e.mutation, w), now.value);
+            const description = describeMutation(e.mutation, w);
+            const line = pendingLine(e, description, now.value);
             return (
               <li key={e.mutation.id} class={`entry entry-${e.state}`}>
                 <span>{line}</span>
@@ -70,7 +74,13 @@ export function PendingView() {
                       class="danger"
                       onClick={() => {
                         setConfirming(null);
-                        client.discard(e.mutation.id).catch(report);
+                        const again = requeue(e);
+                        client
+                          .discard(e.mutation.id)
+                          .then(() =>
+                            offerUndo(`Discarded: ${description}.`, () => client.mutate(again.dashboardId, again.input, again.baseVersion, again.seen)),
+                          )
+                          .catch(report);
                       }}
                     >
                       Confirm discard

@@ -8,6 +8,7 @@ import { Board } from './board.tsx';
 import { PendingView } from './pending-view.tsx';
 import { ConflictsView } from './conflicts-view.tsx';
 import { ActivityView } from './activity-view.tsx';
+import { UndoToast } from './undo-toast.tsx';
 import { fetchActivityFeed, type ActivityFetcher } from '../state/activity-feed.ts';
 
 export function Shell({ fetchActivity = fetchActivityFeed }: { fetchActivity?: ActivityFetcher }) {
@@ -31,6 +32,7 @@ export function Shell({ fetchActivity = fetchActivityFeed }: { fetchActivity?: A
         {screen === 'conflicts' && <ConflictsView />}
         {screen === 'activity' && <ActivityView fetchActivity={fetchActivity} />}
       </main>
+      <UndoToast />
     </>
   );
 }

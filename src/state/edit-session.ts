@@ -1,7 +1,7 @@
 /**
  * An edit session: from the first keystroke (or from opening a rename or item form) to the moment its
  * change is sent. The base is captured when the session starts, because that is what the person saw
- * (protocol/edit-base.ts); a remote change that lands while they type is then a conflict or a merge, never
+ * (contract/edit-base.ts); a remote change that lands while they type is then a conflict or a merge, never
  * overwritten. Every editable field of every kind goes through this: note text, titles, checklist items.
  */
 import type { EditBase } from '../../contract/index.ts';

@@ -65,23 +65,25 @@ function hasKeyBetween(a: string, b: string): boolean {
 }
 
 /**
- * The position that moves the item at `index` of `positions` (already in display order) by `delta`
- * (-1 up, +1 down), or null when it is already at that end. Neighbours with equal keys (written before keys
- * had a random tail, or by another client) leave no room between them: the item then also passes the
- * neighbours tied with the one it was asked to pass, rather than failing.
+ * The position that moves the item at `from` of `positions` (already in display order) to index `to` of the
+ * list as it will read afterwards, or null when that is where it already is or `to` is off the list. One
+ * function for every way of reordering (Move up / Move down, a drop, the keyboard's pick-up-and-move), so
+ * they all land the same. Neighbours with equal keys (written before keys had a random tail, or by another
+ * client) leave no room between them: the item then also passes the neighbours tied with the one it was
+ * asked to pass, rather than failing.
  */
-export function positionForMove(positions: string[], index: number, delta: -1 | 1, random: () => number = Math.random): string | null {
-  const target = index + delta;
-  if (target < 0 || target >= positions.length) return null;
-  const others = positions.filter((_, i) => i !== index);
-  // In the list without the item, it goes in front of the element now at `target`.
-  let lo = target - 1;
-  let hi = target;
+export function positionForReorder(positions: string[], from: number, to: number, random: () => number = Math.random): string | null {
+  if (from < 0 || from >= positions.length) throw new Error(`no item at ${from} of ${positions.length}`);
+  if (to === from || to < 0 || to >= positions.length) return null;
+  const others = positions.filter((_, i) => i !== from);
+  // In the list without the item, it goes in front of the element now at `to`.
+  let lo = to - 1;
+  let hi = to;
   for (;;) {
     const before = lo >= 0 ? others[lo] : null;
     const after = hi < others.length ? others[hi] : null;
     if (before === null || after === null || hasKeyBetween(before, after)) return jitteredKeyBetween(before, after, random);
-    if (delta === 1) hi++;
+    if (to > from) hi++;
     else lo--;
   }
 }

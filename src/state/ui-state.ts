@@ -10,6 +10,14 @@ import type { SyncClient } from '../sync/types.ts';
 import { optimisticView, type ViewWidget } from './optimistic.ts';
 
 export type Screen = 'board' | 'pending' | 'conflicts' | 'activity';
+
+/** The toast's offer to take back the last delete, remove or discard (src/app/undo-toast.tsx). */
+export interface UndoOffer {
+  /** What was done, in words ("Deleted ‘Pumps’."). */
+  message: string;
+  /** Queues the inverse mutation (src/state/undo.ts); rejects when the service worker did not take it. */
+  undo(): Promise<unknown>;
+}
 const LAST_DASHBOARD_KEY = 'fieldboard.dashboard';
 
 export interface UiState {
@@ -25,6 +33,10 @@ export interface UiState {
   conflicts: ReadonlySignal<OutboxEntry[]>;
   /** A command the SW refused or never answered (shown as an alert; the edit is not in the outbox). */
   uiError: Signal<string | null>;
+  /** "Edit layout" mode: cards show their handles, Rename, Move and Delete. */
+  editing: Signal<boolean>;
+  /** The newest change that can be taken back, while its toast shows; a new one replaces it. */
+  undo: Signal<UndoOffer | null>;
 }
 
 function readLast(): DashboardId | null {
@@ -64,5 +76,7 @@ export function createUiState(client: SyncClient): UiState {
     unsynced: computed(() => mine.value.filter((e) => e.state !== 'conflict')),
     conflicts: computed(() => mine.value.filter((e) => e.state === 'conflict')),
     uiError: signal<string | null>(null),
+    editing: signal(false),
+    undo: signal<UndoOffer | null>(null),
   };
 }

@@ -40,7 +40,7 @@ export interface SyncClient {
   watch(dashboardId: DashboardId): void;
   /**
    * Queue a mutation: fills in id, clientId, createdAt; `baseVersion` is the confirmed version the edit
-   * began from and `seen` that confirmed widget when known (protocol/edit-base.ts). Resolves once the SW
+   * began from and `seen` that confirmed widget when known (contract/edit-base.ts). Resolves once the SW
    * has it durably in the outbox.
    */
   mutate(dashboardId: DashboardId, input: MutationInput, baseVersion: number, seen?: Widget | null): Promise<MutationId>;

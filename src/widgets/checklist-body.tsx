@@ -17,7 +17,7 @@ export function ChecklistBody({ widget, baseVersion }: { widget: ChecklistWidget
       ) : (
         <ul>
           {widget.items.map((item) => (
-            <ChecklistItemRow key={item.id} widgetId={widget.id} item={item} baseVersion={baseVersion} />
+            <ChecklistItemRow key={item.id} widget={widget} item={item} baseVersion={baseVersion} />
           ))}
         </ul>
       )}

@@ -5,18 +5,26 @@
  */
 import { onEscape, useFocusOnOpen } from '../app/inline-form.ts';
 import { useState } from 'preact/hooks';
-import type { ChecklistItem, WidgetId } from '../../protocol/index.ts';
+import { newItemId, type ChecklistWidget } from '../../protocol/index.ts';
 import { useMutate } from '../app/use-mutate.ts';
+import { useClient, useUi } from '../app/contexts.ts';
+import { useOfferUndo } from '../app/undo-toast.tsx';
+import { readdItem } from '../state/undo.ts';
 import { useEditSession } from '../app/use-edit-session.ts';
 
 interface Props {
-  widgetId: WidgetId;
-  item: ChecklistItem;
+  /** The checklist as shown, for putting a removed item back in its place. */
+  widget: ChecklistWidget;
+  item: ChecklistWidget['items'][number];
   baseVersion: number;
 }
 
-export function ChecklistItemRow({ widgetId, item, baseVersion }: Props) {
+export function ChecklistItemRow({ widget, item, baseVersion }: Props) {
+  const widgetId = widget.id;
   const mutate = useMutate();
+  const client = useClient();
+  const ui = useUi();
+  const offerUndo = useOfferUndo();
   const [editing, setEditing] = useState(false);
   const focus = useFocusOnOpen<HTMLInputElement>(editing);
   const [text, setText] = useState(item.text);
@@ -77,7 +85,12 @@ export function ChecklistItemRow({ widgetId, item, baseVersion }: Props) {
           type="button"
           class="small danger"
           aria-label={`Remove ${item.text}`}
-          onClick={() => mutate({ name: 'checklist.remove', args: { widgetId, itemId: item.id } }, baseVersion)}
+          onClick={() => {
+            const dashboardId = ui.dashboardId.peek();
+            const back = readdItem(widget, item.id, newItemId());
+            mutate({ name: 'checklist.remove', args: { widgetId, itemId: item.id } }, baseVersion);
+            if (dashboardId && back) offerUndo(`Removed ‘${item.text}’ from ‘${widget.title}’.`, () => client.mutate(dashboardId, back, baseVersion));
+          }}
         >
           Remove
         </button>

@@ -21,7 +21,7 @@ import { audit, type AuditStats } from './audit.ts';
 import { loadAuditRows } from './audit-rows.ts';
 import { Ledger, type SeenEntry } from './ledger.ts';
 import { Rng } from './prng.ts';
-import { ACTION_MS, articles, expectedView, renderedView, syncState, toBoard, waitForApp, type Device, type RenderedWidget, type Tab } from './ui.ts';
+import { ACTION_MS, articles, editLayout, expectedView, renderedView, syncState, toBoard, waitForApp, type Device, type RenderedWidget, type Tab } from './ui.ts';
 
 export const INGEST_TOKEN = 'chaos-ingest-token-0123456789';
 
@@ -304,6 +304,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
             await box.pressSequentially(` ${t.name}${fresh('r')} ${words(1)}`, { delay: 40, timeout: ACTION_MS });
             await box.blur();
           } else {
+            await editLayout(t.page);
             await c.getByRole('button', { name: 'Rename' }).click({ timeout: ACTION_MS });
             await c.getByRole('textbox', { name: 'Title' }).fill(`${words(1)} ${fresh('T')}`, { timeout: ACTION_MS });
             await c.getByRole('button', { name: 'Save title' }).click({ timeout: ACTION_MS });
@@ -377,6 +378,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       }
       case 'widget.rename': {
         const card = await pickCard(page);
+        await editLayout(page);
         await card.getByRole('button', { name: 'Rename' }).click({ timeout: ACTION_MS });
         await card.getByRole('textbox', { name: 'Title' }).fill(`${rng.pick(WORDS)} ${fresh('r')}`, { timeout: ACTION_MS });
         await card.getByRole('button', { name: 'Save title' }).click({ timeout: ACTION_MS });
@@ -384,6 +386,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       }
       case 'widget.move': {
         const card = await pickCard(page);
+        await editLayout(page);
         const which = rng.chance(0.5) ? 'Move up' : 'Move down';
         const button = card.getByRole('button', { name: which });
         if (await button.isDisabled({ timeout: ACTION_MS })) skip(`${which} is disabled at the end`);
@@ -401,6 +404,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       case 'widget.delete': {
         // Never the first widget of its kind, so each kind keeps being edited.
         const card = await pickCard(page, rng.pick(['counter', 'note', 'checklist']), 1);
+        await editLayout(page);
         await card.getByRole('button', { name: 'Delete' }).click({ timeout: ACTION_MS });
         await card.getByRole('button', { name: 'Confirm delete' }).click({ timeout: ACTION_MS });
         return;

@@ -2,7 +2,7 @@
  * The chaos run's ledger: what each device's service worker accepted, seen from the pages without touching
  * the app. An init script in every page of a device (browser context) wraps `ServiceWorker.prototype
  * .postMessage` to see the tab's `mutate` and `resolve` commands, listens for the SW's `reply` messages
- * (protocol/tab-messages.ts: `{ type: 'reply', requestId, ok, data }`, `data.entry` for a mutate), and
+ * (contract/tab-messages.ts: `{ type: 'reply', requestId, ok, data }`, `data.entry` for a mutate), and
  * follows the SW's BroadcastChannel (`outbox` and `activity` broadcasts), reporting each through
  * `context.exposeBinding`. The audit (audit.ts) then holds the server to every id in here.
  *

@@ -2,6 +2,7 @@
  * Driving Fieldboard the way a person does, through the accessible names README promises (widgets are
  * <article>s named by title; buttons Increment/Decrement, Rename, Move up/down, Delete; the note's "Note"
  * textbox; checklist "New item"/"Add", item checkboxes named by their text; the "Add widget" form; the
+ * "Edit layout" toggle that shows Rename, Move up/down and Delete; the
  * "Conflicts (N)" button and its cards), and reading back what every tab renders.
  */
 import { formatValue } from '../../src/state/number-format.ts';
@@ -36,6 +37,12 @@ export async function waitForApp(page: Page): Promise<void> {
 
 export const articles = (page: Page, kind?: string): Locator =>
   kind ? page.locator(`section[aria-label="Widgets"] article.widget-${kind}`) : page.locator('section[aria-label="Widgets"] article');
+
+/** Turns "Edit layout" on, where Rename, Move up/down and Delete live (a reload turns it off again). */
+export async function editLayout(page: Page): Promise<void> {
+  const toggle = page.getByRole('button', { name: 'Edit layout' });
+  if ((await toggle.getAttribute('aria-pressed', { timeout: ACTION_MS })) !== 'true') await toggle.click({ timeout: ACTION_MS });
+}
 
 /** Back to the board if a panel (pending, conflicts, activity) is open. */
 export async function toBoard(page: Page): Promise<void> {

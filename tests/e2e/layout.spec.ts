@@ -7,6 +7,7 @@ import type { Page } from '@playwright/test';
 import { test, expect } from '../kit/fixtures.ts';
 import { goOffline, goOnline, signIn, waitForSynced } from '../kit/index.ts';
 import { widget } from './ui-helpers.ts';
+import { editLayout } from './reorder-helpers.ts';
 
 const LONG_WORD = `https://example.org/field/${'serial-A1B2C3D4E5F6'.repeat(6)}`;
 
@@ -27,6 +28,8 @@ for (const width of [360, 1280]) {
     test('a long word stays inside its card and the page never scrolls sideways', async ({ page }) => {
       await signIn(page);
       await addItem(page, LONG_WORD);
+      // Measured in Edit layout, where the cards also carry their handles and toolbars.
+      await editLayout(page);
       await widget(page, 'Pumps').getByRole('button', { name: 'Rename' }).click();
       await widget(page, 'Pumps').getByRole('textbox', { name: 'Title' }).fill(`Pump ${'X'.repeat(80)}`);
       await widget(page, 'Pumps').getByRole('button', { name: 'Save title' }).click();
@@ -72,24 +75,30 @@ for (const width of [360, 1280]) {
 test.describe('on a phone', () => {
   test.use({ viewport: { width: 360, height: 740 }, hasTouch: true });
 
-  test('every control is at least 44 x 44 px', async ({ page }) => {
+  test('every control is at least 44 x 44 px, in Edit layout and in the undo toast too', async ({ page }) => {
     await signIn(page);
     await addItem(page, 'Spare seal');
-    const small = await page.evaluate(() => {
-      const controls = document.querySelectorAll<HTMLElement>('button, input, select, textarea, a[href], [role="button"]');
-      return [...controls]
-        .filter((el) => el.offsetParent !== null)
-        .map((el) => {
-          // A checkbox is hit through its whole label.
-          const target = el instanceof HTMLInputElement && el.type === 'checkbox' ? (el.closest('label') ?? el) : el;
-          const r = target.getBoundingClientRect();
-          const name = el.getAttribute('aria-label') ?? el.textContent?.trim() ?? el.getAttribute('name') ?? el.tagName;
-          return { name: `${el.tagName.toLowerCase()} "${name}"`, w: Math.round(r.width), h: Math.round(r.height) };
-        })
-        .filter((c) => c.w < 44 || c.h < 44)
-        .map((c) => `${c.name}: ${c.w} x ${c.h}`);
-    });
-    expect(small).toEqual([]);
+    const tooSmall = () =>
+      page.evaluate(() => {
+        const controls = document.querySelectorAll<HTMLElement>('button, input, select, textarea, a[href], [role="button"]');
+        return [...controls]
+          .filter((el) => el.offsetParent !== null)
+          .map((el) => {
+            // A checkbox is hit through its whole label.
+            const target = el instanceof HTMLInputElement && el.type === 'checkbox' ? (el.closest('label') ?? el) : el;
+            const r = target.getBoundingClientRect();
+            const name = el.getAttribute('aria-label') ?? el.textContent?.trim() ?? el.getAttribute('name') ?? el.tagName;
+            return { name: `${el.tagName.toLowerCase()} "${name}"`, w: Math.round(r.width), h: Math.round(r.height) };
+          })
+          .filter((c) => c.w < 44 || c.h < 44)
+          .map((c) => `${c.name}: ${c.w} x ${c.h}`);
+      });
+    expect(await tooSmall()).toEqual([]);
+    await editLayout(page);
+    await widget(page, 'Valve check').getByRole('button', { name: 'Remove Spare seal' }).click();
+    await expect(page.getByRole('button', { name: 'Undo' })).toBeVisible();
+    await expect(page.getByRole('button', { name: 'Reorder Pumps' })).toBeVisible();
+    expect(await tooSmall()).toEqual([]);
   });
 
   test('the status bar stays on screen while the board scrolls', async ({ page, context }) => {
@@ -110,6 +119,7 @@ test.describe('on a phone', () => {
 test('Escape closes an inline form without saving', async ({ page }) => {
   await signIn(page);
   const pumps = widget(page, 'Pumps');
+  await editLayout(page);
   await pumps.getByRole('button', { name: 'Rename' }).click();
   await pumps.getByRole('textbox', { name: 'Title' }).fill('Not this');
   await page.keyboard.press('Escape');

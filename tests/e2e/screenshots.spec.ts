@@ -1,6 +1,6 @@
 /**
  * Screenshots for docs/screenshots/: the app online, offline with pending edits, the conflicts view, the
- * update banner, and a 360 px wide phone. Each shot also checks that what it shows is really on screen.
+ * update banner, a 360 px wide phone, Edit layout while a card is dragged, and the undo toast. Each shot also checks that what it shows is really on screen.
  */
 import { cpSync, mkdirSync, mkdtempSync, appendFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import { goOffline, goOnline, pendingCount, startKitServer, test, expect, waitForSynced } from '../kit/index.ts';
 import { device, expectOffline, typeNote, widget, closeDevices } from './ui-helpers.ts';
+import { editLayout, handle } from './reorder-helpers.ts';
 
 test.afterEach(closeDevices);
 
@@ -95,4 +96,49 @@ test('waiting for the server to come back, 1280 and 360 px', async ({ browser, s
   expect(await a.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
   await a.page.screenshot({ path: join(OUT, 'retrying-360.png'), fullPage: true });
   await server.up();
+});
+
+test('Edit layout while dragging, and the undo toast, at 1280 and 360 px', async ({ browser, server }) => {
+  const a = await device(browser, server.url);
+  const page = a.page;
+  await editLayout(page);
+  for (const [width, suffix, target, side] of [
+    [1280, '', 'Valve check', 'after'],
+    [360, '-360', 'Shift notes', 'after'],
+  ] as const) {
+    await page.setViewportSize({ width, height: 800 });
+    // The held card and the one it is over both on screen (on a phone, Pumps just under the status bar).
+    await widget(page, 'Pumps').evaluate((el, top) => window.scrollTo(0, top ? 0 : el.getBoundingClientRect().top + window.scrollY - 64), width > 600);
+    // Pumps held by the mouse over the checklist, which shows where it would land.
+    const from = (await handle(page, 'Pumps').boundingBox())!;
+    await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+    await page.mouse.down();
+    const over = (await widget(page, target).boundingBox())!;
+    const to = width > 600 ? { x: over.x + over.width * 0.75, y: over.y + 80 } : { x: over.x + over.width / 2, y: Math.min(over.y + over.height * 0.75, 650) };
+    await page.mouse.move(to.x, to.y, { steps: 10 });
+    await expect(widget(page, 'Pumps')).toHaveClass(/held-pointer/);
+    await expect(widget(page, target)).toHaveClass(new RegExp(`drop-${side}`));
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
+    await noSeriousAxe(page);
+    await page.screenshot({ path: join(OUT, `edit-dragging${suffix}.png`) });
+    await page.keyboard.press('Escape');
+    await page.mouse.up();
+    await expect(widget(page, 'Pumps')).not.toHaveClass(/held/);
+  }
+
+  for (const [width, suffix] of [[1280, ''], [360, '-360']] as const) {
+    await page.setViewportSize({ width, height: 800 });
+    const list = widget(page, 'Valve check');
+    await list.getByRole('textbox', { name: 'New item' }).fill(`Spare seal ${width}`);
+    await list.getByRole('button', { name: 'Add' }).click();
+    await list.getByRole('button', { name: `Remove Spare seal ${width}` }).click();
+    const toast = page.locator('.toast');
+    await expect(toast).toContainText(`Removed ‘Spare seal ${width}’ from ‘Valve check’.`);
+    await expect(toast.getByRole('button', { name: 'Undo' })).toBeVisible();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
+    await noSeriousAxe(page);
+    await page.screenshot({ path: join(OUT, `undo-toast${suffix}.png`) });
+    await toast.getByRole('button', { name: 'Undo' }).click();
+    await expect(list.getByRole('checkbox', { name: `Spare seal ${width}` })).toBeVisible();
+  }
 });

@@ -5,6 +5,7 @@
  */
 import { apiDashboards, apiLogin, goOffline, goOnline, pendingCount, serverState, test, expect, waitForSynced } from '../kit/index.ts';
 import { counterValue, device, expectOffline, noteBox, typeNote, widget, closeDevices } from './ui-helpers.ts';
+import { editLayout } from './reorder-helpers.ts';
 
 test.afterEach(closeDevices);
 
@@ -22,6 +23,7 @@ test('offline edits of every kind appear on the other device once online', async
   await checks.getByRole('checkbox', { name: 'Inlet valve open' }).check();
   await checks.getByRole('textbox', { name: 'New item' }).fill('Filters clean');
   await checks.getByRole('button', { name: 'Add' }).click();
+  await editLayout(pa);
   await widget(pa, 'Flow rate').getByRole('button', { name: 'Rename' }).click();
   await widget(pa, 'Flow rate').getByRole('textbox', { name: 'Title' }).fill('Flow');
   await widget(pa, 'Flow rate').getByRole('button', { name: 'Save title' }).click();

@@ -3,7 +3,7 @@
  * optimistic.ts over the replica and outbox the tab reads from IndexedDB) and post the tab's commands.
  *
  * An edit session (typing in a note, a title, a counter's value, a checklist item's text) captures its base
- * when it starts, with the UI's rule (protocol/edit-base.ts `editBase`), and sends with that base however
+ * when it starts, with the UI's rule (contract/edit-base.ts `editBase`), and sends with that base however
  * long the typing takes: a note flushes 300 ms after the last key (the NoteBody debounce) and the session
  * ends there; the next key starts a new one. The ledger keeps the base as what the person saw.
  */

@@ -12,6 +12,8 @@ const board = () => [
   metric('w_m', 'Flow rate', 'flow', [1, 3, 2], 'a3', 9),
 ];
 const card = (name: string) => within(screen.getByRole('article', { name }));
+/** Rename, Move and Delete live in "Edit layout" mode. */
+const editLayout = () => fireEvent.click(screen.getByRole('button', { name: 'Edit layout' }));
 /** The confirmed widget an edit session began from, as it is passed along with the edit. */
 const seen = (id: string) => board().find((w) => w.id === id);
 
@@ -130,6 +132,7 @@ describe('widget controls call mutate with the right args and the confirmed base
   it('rename sends widget.set {title}', () => {
     const client = fakeClient({ widgets: board() });
     renderApp(client);
+    editLayout();
     fireEvent.click(card('Pumps').getByRole('button', { name: 'Rename' }));
     fireEvent.input(card('Pumps').getByRole('textbox', { name: 'Title' }), { target: { value: 'Pumps 2' } });
     fireEvent.click(card('Pumps').getByRole('button', { name: 'Save title' }));
@@ -141,6 +144,7 @@ describe('widget controls call mutate with the right args and the confirmed base
     vi.spyOn(Math, 'random').mockReturnValue(0); // the keys' random tail is then "111"
     const client = fakeClient({ widgets: board() });
     renderApp(client);
+    editLayout();
     expect((card('Pumps').getByRole('button', { name: 'Move up' }) as HTMLButtonElement).disabled).toBe(true);
     expect((card('Flow rate').getByRole('button', { name: 'Move down' }) as HTMLButtonElement).disabled).toBe(true);
     fireEvent.click(card('Checks').getByRole('button', { name: 'Move up' }));
@@ -156,6 +160,7 @@ describe('widget controls call mutate with the right args and the confirmed base
   it('delete asks first; Cancel sends nothing, Confirm delete sends widget.delete', () => {
     const client = fakeClient({ widgets: board() });
     renderApp(client);
+    editLayout();
     fireEvent.click(card('Pumps').getByRole('button', { name: 'Delete' }));
     fireEvent.click(card('Pumps').getByRole('button', { name: 'Cancel' }));
     expect(client.mutate).toHaveBeenCalledTimes(0);
@@ -265,6 +270,7 @@ describe('note typing', () => {
   it('a rename takes its base when the form opens, and an item edit when Edit is pressed', () => {
     const client = fakeClient({ widgets: board() });
     renderApp(client);
+    editLayout();
     fireEvent.click(card('Pumps').getByRole('button', { name: 'Rename' }));
     fireEvent.click(card('Checks').getByRole('button', { name: 'Edit Oil' }));
     act(() => void (client.confirmedOf(DASH).value = board().map((w) => ({ ...w, version: w.version + 1 }))));

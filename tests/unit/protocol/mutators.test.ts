@@ -84,6 +84,20 @@ describe('baseVersion and conflicts', () => {
     expect(applyMutation(r, m({ name: 'widget.delete', args: { widgetId: W } }, 0), A).kind).toBe('applied');
   });
 
+  it('checklist.add puts the item in front of `before` and takes `done`; a `before` no longer there means the end', () => {
+    let r = apply(null, m(checklist()));
+    r = apply(r, item('checklist.add', { itemId: 'i1', text: 'one' }));
+    r = apply(r, item('checklist.add', { itemId: 'i3', text: 'three' }));
+    r = apply(r, item('checklist.add', { itemId: 'i2', text: 'two', before: 'i3', done: true }));
+    r = apply(r, item('checklist.add', { itemId: 'i4', text: 'four', before: 'gone' }));
+    expect(r.widget.kind === 'checklist' && r.widget.items).toEqual([
+      { id: 'i1', text: 'one', done: false },
+      { id: 'i2', text: 'two', done: true },
+      { id: 'i3', text: 'three', done: false },
+      { id: 'i4', text: 'four', done: false },
+    ]);
+  });
+
   it('conflicts per checklist item field, written items.<itemId>.<field>', () => {
     let r = apply(null, m(checklist()));
     r = apply(r, item('checklist.add', { itemId: 'i1', text: 'one' }));
