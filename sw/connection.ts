@@ -104,8 +104,6 @@ export class Connection {
   private readonly connectTimeoutMs: number;
   private readonly onlinePollMs: number;
   private readonly stableMs: number;
-  /** When the current socket was welcomed, or null before its welcome. */
-  private welcomedAt: number | null = null;
   /** No socket is opened before this time: the server refused the last upgrade and said how long to wait. */
   private refusedUntil = 0;
 
@@ -219,7 +217,6 @@ export class Connection {
       return;
     }
     this.attempt += 1;
-    this.welcomedAt = null;
     const gen = ++this.generation;
     this.set({ kind: 'connecting', attempt: this.attempt });
     let socket: SocketLike;
@@ -230,7 +227,8 @@ export class Connection {
       return;
     }
     this.socket = socket;
-    let welcomed = false;
+    // Welcomed = this generation's socket made the state open (`since` is when): no separate flag.
+    const welcomed = () => gen === this.generation && this.isOpen;
     socket.onopen = () => {
       if (gen !== this.generation) return;
       this.lastFrameAt = this.d.now();
@@ -253,8 +251,6 @@ export class Connection {
       }
       const frame = parsed.value;
       if (frame.type === 'welcome') {
-        welcomed = true;
-        this.welcomedAt = this.d.now();
         this.set({ kind: 'open', since: this.d.now() });
         this.schedule(() => this.tick(gen), this.pingMs);
         this.d.onWelcome(frame);
@@ -273,10 +269,10 @@ export class Connection {
       if (gen !== this.generation) return;
       const reason = `socket closed (${ev.code}${ev.reason ? ` ${ev.reason}` : ''})`;
       // Closed before welcome, or by policy (logout elsewhere): find out whether the session is gone.
-      this.failed(gen, reason, !welcomed || ev.code === 1008, ev.code);
+      this.failed(gen, reason, !welcomed() || ev.code === 1008, ev.code);
     };
     this.schedule(() => {
-      if (gen === this.generation && !welcomed) this.failed(gen, 'no welcome in time', true);
+      if (gen === this.generation && !welcomed()) this.failed(gen, 'no welcome in time', true);
     }, this.connectTimeoutMs);
   }
 
@@ -297,14 +293,16 @@ export class Connection {
 
   private failed(gen: number, reason: string, askAuth: boolean, closeCode: number | null = null): void {
     if (gen !== this.generation) return;
+    // Read before anything changes the state: `since` is when this socket was welcomed (null: never was).
+    const s = this.state;
+    const welcomedAt = s.kind === 'open' || s.kind === 'caught-up' ? s.since : null;
     this.drop(reason, closeCode);
     if (this.offlineNow()) {
       this.goOffline();
       return;
     }
-    const welcomed = this.welcomedAt !== null;
-    if (this.welcomedAt !== null && this.d.now() - this.welcomedAt >= this.stableMs) this.attempt = 0;
-    this.welcomedAt = null;
+    const welcomed = welcomedAt !== null;
+    if (welcomedAt !== null && this.d.now() - welcomedAt >= this.stableMs) this.attempt = 0;
     const idle = this.generation; // no socket of this generation exists; a new attempt bumps it
     const retryAt = this.d.now() + backoffDelay(this.attempt, () => this.d.random());
     this.set({ kind: 'backoff', attempt: this.attempt, retryAt, lastError: reason, lastSyncedAt: this.lastSyncedAt });
