@@ -23,8 +23,11 @@ export function Header() {
             Pending changes
           </button>
           <button type="button" aria-pressed={screen === 'activity'} onClick={go('activity')}>
-          Activity
-        </button>
+            Activity
+          </button>
+          <button type="button" aria-pressed={screen === 'transfer'} onClick={go('transfer')}>
+            Export or import
+          </button>
           <InstallButton />
           <SignOut />
         </nav>

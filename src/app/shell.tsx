@@ -8,6 +8,7 @@ import { Board } from './board.tsx';
 import { PendingView } from './pending-view.tsx';
 import { ConflictsView } from './conflicts-view.tsx';
 import { ActivityView } from './activity-view.tsx';
+import { TransferView } from './transfer-view.tsx';
 import { fetchActivityFeed, type ActivityFetcher } from '../state/activity-feed.ts';
 
 export function Shell({ fetchActivity = fetchActivityFeed }: { fetchActivity?: ActivityFetcher }) {
@@ -30,6 +31,7 @@ export function Shell({ fetchActivity = fetchActivityFeed }: { fetchActivity?: A
         {screen === 'pending' && <PendingView />}
         {screen === 'conflicts' && <ConflictsView />}
         {screen === 'activity' && <ActivityView fetchActivity={fetchActivity} />}
+        {screen === 'transfer' && <TransferView />}
       </main>
     </>
   );

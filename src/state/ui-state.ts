@@ -8,7 +8,7 @@ import type { DashboardId, OutboxEntry } from '../../protocol/index.ts';
 import type { SyncClient } from '../sync/types.ts';
 import { optimisticView, type ViewWidget } from './optimistic.ts';
 
-export type Screen = 'board' | 'pending' | 'conflicts' | 'activity';
+export type Screen = 'board' | 'pending' | 'conflicts' | 'activity' | 'transfer';
 const LAST_DASHBOARD_KEY = 'fieldboard.dashboard';
 
 export interface UiState {
