@@ -6,6 +6,7 @@ import { DashboardSwitcher } from './dashboard-switcher.tsx';
 import { PendingSummary } from './pending-summary.tsx';
 import { InstallButton } from './install-button.tsx';
 import { SignOut } from './sign-out.tsx';
+import { ThemeSwitch } from './theme-switch.tsx';
 import type { Screen } from '../state/ui-state.ts';
 
 export function Header() {
@@ -29,6 +30,7 @@ export function Header() {
             Export or import
           </button>
           <InstallButton />
+          <ThemeSwitch />
           <SignOut />
         </nav>
       </header>

@@ -5,9 +5,8 @@
 import { cpSync, mkdirSync, mkdtempSync, appendFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import AxeBuilder from '@axe-core/playwright';
 import { goOffline, goOnline, pendingCount, startKitServer, test, expect, waitForSynced } from '../kit/index.ts';
-import { device, expectOffline, typeNote, widget, closeDevices } from './ui-helpers.ts';
+import { device, expectAxeClean, expectOffline, typeNote, widget, closeDevices } from './ui-helpers.ts';
 
 test.afterEach(closeDevices);
 
@@ -16,10 +15,7 @@ test.afterEach(closeDevices);
 const OUT = process.env.FIELDBOARD_SCREENSHOTS ? resolve(process.env.FIELDBOARD_SCREENSHOTS) : resolve(import.meta.dirname, '../../test-results/screenshots');
 mkdirSync(OUT, { recursive: true });
 
-async function noSeriousAxe(page: import('@playwright/test').Page): Promise<void> {
-  const r = await new AxeBuilder({ page }).analyze();
-  expect(r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id)).toEqual([]);
-}
+const noSeriousAxe = expectAxeClean;
 
 test('online, offline with pending, conflicts, 360 px', async ({ browser, server }) => {
   const a = await device(browser, server.url);
