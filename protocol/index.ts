@@ -11,3 +11,4 @@ export * from './version.ts';
 export * from './tab-messages.ts';
 export * from './edit-base.ts';
 export * from './close-codes.ts';
+export * from './words.ts';

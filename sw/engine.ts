@@ -16,6 +16,7 @@ import {
   newItemId,
   newMutationId,
   newWidgetId,
+  quote,
   type ActivityEntry,
   type ClientId,
   type ConflictPolicy,
@@ -283,7 +284,7 @@ export class Engine {
       dashboardId: cmd.dashboardId,
       widgetId: cmd.widgetId,
       kind: 'resolved',
-      message: `Conflict on "${title}": ${what}`,
+      message: `Conflict on ${quote(title)}: ${what}`,
     };
     await this.env.store.commit({ remove: plan.remove, put: plan.put, activity: [{ userId: this.user.id, entry: activity }] });
     await this.broadcastOutbox();

@@ -18,6 +18,7 @@
  */
 import {
   earliestBase,
+  quote,
   overwrites,
   touchedFields,
   type ActivityEntry,
@@ -173,10 +174,10 @@ export interface SettleContext {
 /** Titles for messages: the widget as this client last knew it. */
 export function describe(entry: OutboxEntry, server: Widget | null = null): string {
   const w = entry.base ?? entry.conflict?.base ?? server;
-  const title = w?.title ? `"${w.title}"` : 'a widget';
+  const title = w?.title ? quote(w.title) : 'a widget';
   switch (entry.mutation.name) {
     case 'widget.create':
-      return `Creating "${entry.mutation.args.title}"`;
+      return `Creating ${quote(entry.mutation.args.title)}`;
     case 'widget.delete':
       return `Deleting ${title}`;
     case 'widget.move':
@@ -184,7 +185,7 @@ export function describe(entry: OutboxEntry, server: Widget | null = null): stri
     case 'counter.add':
       return `Adding ${entry.mutation.args.delta} to ${title}`;
     case 'checklist.add':
-      return `Adding "${entry.mutation.args.text}" to ${title}`;
+      return `Adding ${quote(entry.mutation.args.text)} to ${title}`;
     case 'checklist.remove':
       return `Removing an item of ${title}`;
     case 'checklist.set':
@@ -229,7 +230,7 @@ export function planSettle(batch: OutboxEntry[], results: MutationResult[], ctx:
           plan.activity.push({
             ...at,
             kind: 'merged',
-            message: `Your edit of "${merged.title}" and one made elsewhere were merged automatically`,
+            message: `Your edit of ${quote(merged.title)} and one made elsewhere were merged automatically`,
             mutationIds: merged.remove,
           });
           break;
@@ -249,7 +250,7 @@ export function planSettle(batch: OutboxEntry[], results: MutationResult[], ctx:
           plan.activity.push({
             ...at,
             kind: 'auto-resolved',
-            message: `${describe(e, r.server)} was dropped: ${what} (remote wins)`,
+            message: `${describe(e, r.server)} was dropped: ${what} (your conflict setting: Keep the other change)`,
             mutationIds: [e.mutation.id],
           });
         } else {
@@ -260,7 +261,7 @@ export function planSettle(batch: OutboxEntry[], results: MutationResult[], ctx:
           plan.activity.push({
             ...at,
             kind: 'auto-resolved',
-            message: `${describe(e, r.server)} conflicted and was ${r.server === null ? 'restored as a new widget' : 'sent again over the other change'} (local wins)`,
+            message: `${describe(e, r.server)} conflicted and was ${r.server === null ? 'restored as a new widget' : 'sent again over the other change'} (your conflict setting: Keep my change)`,
             mutationIds: resolved.remove.includes(e.mutation.id) ? resolved.remove : [e.mutation.id, ...resolved.remove],
           });
         }

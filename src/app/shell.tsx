@@ -7,6 +7,7 @@ import { BrowserLimits } from './browser-limits.tsx';
 import { Board } from './board.tsx';
 import { PendingView } from './pending-view.tsx';
 import { ConflictsView } from './conflicts-view.tsx';
+import { ConflictBanner } from './conflict-banner.tsx';
 import { ActivityView } from './activity-view.tsx';
 import { TransferView } from './transfer-view.tsx';
 import { fetchActivityFeed, type ActivityFetcher } from '../state/activity-feed.ts';
@@ -29,10 +30,11 @@ export function Shell({ fetchActivity = fetchActivityFeed }: { fetchActivity?: A
       <main class="content" id="main">
         {screen === 'board' && <Board />}
         {screen === 'pending' && <PendingView />}
-        {screen === 'conflicts' && <ConflictsView />}
+        {screen === 'conflicts' && <ConflictsView fetchActivity={fetchActivity} />}
         {screen === 'activity' && <ActivityView fetchActivity={fetchActivity} />}
         {screen === 'transfer' && <TransferView />}
       </main>
+      {screen === 'board' && <ConflictBanner />}
     </>
   );
 }

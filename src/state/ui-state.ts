@@ -4,7 +4,7 @@
  * once per `<App>`, so tests get a fresh world per render.
  */
 import { computed, signal, type ReadonlySignal, type Signal } from '@preact/signals';
-import type { DashboardId, OutboxEntry } from '../../protocol/index.ts';
+import type { DashboardId, OutboxEntry, User, UserId } from '../../protocol/index.ts';
 import type { SyncClient } from '../sync/types.ts';
 import { optimisticView, type ViewWidget } from './optimistic.ts';
 
@@ -24,6 +24,9 @@ export interface UiState {
   conflicts: ReadonlySignal<OutboxEntry[]>;
   /** A command the SW refused or never answered (shown as an alert; the edit is not in the outbox). */
   uiError: Signal<string | null>;
+  /** Names of people the server told about (the activity feed), to say who changed something. */
+  names: ReadonlySignal<ReadonlyMap<UserId, string>>;
+  learnNames(users: readonly User[]): void;
 }
 
 function readLast(): DashboardId | null {
@@ -47,7 +50,13 @@ export function createUiState(client: SyncClient): UiState {
     const me = client.user.value?.id ?? null;
     return client.outbox.value.filter((e) => me === null || e.userId === me).sort((a, b) => a.order - b.order);
   });
+  const names = signal<ReadonlyMap<UserId, string>>(new Map());
   return {
+    names,
+    learnNames(users) {
+      if (users.every((u) => names.value.get(u.id) === u.name)) return;
+      names.value = new Map([...names.value, ...users.map((u) => [u.id, u.name] as const)]);
+    },
     dashboardId,
     choose(id) {
       chosen.value = id;

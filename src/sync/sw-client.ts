@@ -94,7 +94,8 @@ export class SwSyncClient implements SyncClient {
     typeof window === 'undefined' ? undefined : detectCapabilities(window as unknown as CapabilityScope);
 
   private readonly db: DbHandle;
-  private readonly clientId: Promise<ClientId>;
+  private readonly clientIdLoaded: Promise<ClientId>;
+  readonly clientId: Signal<ClientId | null> = signal(null);
   private readonly requests: Requests;
   private readonly replicas = new Map<DashboardId, Signal<Widget[]>>();
   /** Bumped by every message that sets a replica/outbox, so a slower IndexedDB re-read never overwrites it. */
@@ -111,8 +112,8 @@ export class SwSyncClient implements SyncClient {
 
   constructor(private readonly opts: SwClientOptions = {}) {
     this.db = new DbHandle(opts.dbName);
-    this.clientId = this.db.get().then(ensureClientId);
-    this.clientId.catch((e) => this.storageFailed(e));
+    this.clientIdLoaded = this.db.get().then(ensureClientId);
+    this.clientIdLoaded.then((id) => (this.clientId.value = id)).catch((e) => this.storageFailed(e));
     this.requests = new Requests({ post: (m) => this.post(m) }, opts.requestTimeoutMs);
     void this.paint().then(() => this.resumeSession());
     this.listen();
@@ -497,7 +498,7 @@ export class SwSyncClient implements SyncClient {
   async mutate(dashboardId: DashboardId, input: MutationInput, baseVersion: number, seen: Widget | null = null): Promise<MutationId> {
     const user = this.user.value;
     if (!user) throw new Error('not signed in');
-    const clientId = await this.clientId;
+    const clientId = await this.clientIdLoaded;
     const now = Date.now();
     const candidate = { id: newMutationId(now), clientId, dashboardId, baseVersion, createdAt: now, ...input };
     const checked = parse(MutationSchema, candidate);

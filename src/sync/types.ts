@@ -7,6 +7,7 @@ import type { ReadonlySignal } from '@preact/signals';
 import type { BrowserCapabilities } from '../state/capabilities.ts';
 import type {
   ActivityEntry,
+  ClientId,
   ConflictPolicy,
   ConflictResolution,
   ConnectionState,
@@ -41,6 +42,8 @@ export interface SyncClient {
   readonly storageError: ReadonlySignal<string | null>;
   /** No identity is cached and the app is asking the server whether the browser's session is still good. */
   readonly checkingSession: ReadonlySignal<boolean>;
+  /** This browser profile's client id once read from IndexedDB (Activity says "on this device" by it). */
+  readonly clientId?: ReadonlySignal<ClientId | null>;
   /** What this browser offers (Background Sync, persistent storage, install prompt); unknown in fakes. */
   readonly capabilities?: BrowserCapabilities;
 

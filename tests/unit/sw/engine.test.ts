@@ -295,7 +295,7 @@ describe('ordering', () => {
     expect(h.server.receivedIds().at(-1)).toBe(laterA.entry.mutation.id);
     expect(await h.outbox()).toEqual([]);
     expect(h.broadcasts.filter((b) => b.type === 'activity').at(-1)).toMatchObject({
-      entry: { kind: 'resolved', message: 'Conflict on "Theirs": kept the other change' },
+      entry: { kind: 'resolved', message: 'Conflict on ‘Theirs’: kept the other change' },
     });
   });
 });
