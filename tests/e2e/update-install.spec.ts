@@ -5,18 +5,13 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startKitServer, test, expect, signIn, waitForSynced } from '../kit/index.ts';
+import { test, expect, signIn } from '../kit/index.ts';
 import { NO_INSTALL_PROMPT } from '../../src/state/capabilities.ts';
-import { copyOfDist } from './sw-helpers.ts';
+import { onCopyOfDist } from './sw-helpers.ts';
 
 test('"Update available" names the version and what changed; after updating, one line says so', async ({ browser }) => {
-  const dist = copyOfDist();
-  const server = await startKitServer({ staticDir: dist.dir });
-  const context = await browser.newContext({ baseURL: server.url });
+  const { dist, page, close } = await onCopyOfDist(browser);
   try {
-    const page = await context.newPage();
-    await signIn(page);
-    await waitForSynced(page);
     const running = JSON.parse(readFileSync(join(dist.dir, 'version.json'), 'utf8')) as { version: string };
     expect(running.version).toBe(JSON.parse(readFileSync('package.json', 'utf8')).version);
 
@@ -41,9 +36,7 @@ test('"Update available" names the version and what changed; after updating, one
     await expect(page.getByRole('status')).toContainText('Online');
     await expect(page.getByText(/^Updated to Fieldboard/)).toHaveCount(0);
   } finally {
-    await context.close();
-    await server.stop();
-    dist.remove();
+    await close();
   }
 });
 
