@@ -5,7 +5,6 @@
  * since the server assigns dashboard ids.
  */
 import { useState } from 'preact/hooks';
-import type { DashboardId } from '../../protocol/index.ts';
 import {
   boardFileName,
   exportBoard,
@@ -55,13 +54,10 @@ export function TransferView() {
     setState(read.ok ? { kind: 'ready', file: read.file, error: null } : { kind: 'invalid', error: read.error });
   }
 
-  async function queue(file: BoardFile, into: DashboardId): Promise<void> {
-    // One by one, so the outbox holds them in the file's order.
-    for (const input of importMutations(file)) await client.mutate(into, input, 0);
-  }
 
   async function importInto(file: BoardFile, target: 'new' | 'current') {
     setState({ kind: 'importing' });
+    let queued = 0;
     try {
       let id = dashboardId;
       let name = current?.name ?? 'this dashboard';
@@ -73,12 +69,19 @@ export function TransferView() {
         name = made.name;
       }
       if (!id) throw new Error('There is no dashboard to import into.');
-      await queue(file, id);
+      // One by one, so the outbox holds them in the file's order.
+      for (const input of importMutations(file)) {
+        await client.mutate(id, input, 0);
+        queued += 1;
+      }
       const n = file.widgets.length;
       const later = client.connection.value.kind === 'offline' ? ' You are offline: they sync when the connection returns.' : '';
       setState({ kind: 'done', message: `Imported ${n} widget${n === 1 ? '' : 's'} into ‘${name}’.${later}` });
     } catch (e) {
-      setState({ kind: 'ready', file, error: `Nothing was imported: ${e instanceof Error ? e.message : String(e)}` });
+      const why = e instanceof Error ? e.message : String(e);
+      // A refusal by the worker midway leaves what it took queued: say how much, never "nothing".
+      const what = queued === 0 ? 'Nothing was imported' : `Only ${queued} of ${file.widgets.length} widgets were imported`;
+      setState({ kind: 'ready', file, error: `${what}: ${why}` });
     }
   }
 
