@@ -1,12 +1,16 @@
 /** The dashboard: the optimistic view as a grid of widgets, and the form that adds one. */
-import { useUi } from './contexts.ts';
+import { useClient, useUi } from './contexts.ts';
 import { AddWidget } from './add-widget.tsx';
 import { WidgetCard } from '../widgets/widget-card.tsx';
 
 export function Board() {
   const ui = useUi();
+  const client = useClient();
   const view = ui.view.value;
-  if (!ui.dashboardId.value) return <p class="empty">No dashboard yet. Create one with “New dashboard”.</p>;
+  const id = ui.dashboardId.value;
+  if (!id) return <p class="empty">No dashboard yet. Create one with “New dashboard”.</p>;
+  // Not read from this browser's storage yet: nothing, rather than an empty board the widgets then push down.
+  if (client.replicaReady && !client.replicaReady(id)) return <section class="grid" aria-label="Widgets" aria-busy="true" />;
   return (
     <>
       <section class="grid" aria-label="Widgets">

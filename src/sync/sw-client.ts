@@ -100,6 +100,8 @@ export class SwSyncClient implements SyncClient {
   private readonly replicas = new Map<DashboardId, Signal<Widget[]>>();
   /** Bumped by every message that sets a replica/outbox, so a slower IndexedDB re-read never overwrites it. */
   private readonly replicaVersion = new Map<DashboardId, number>();
+  /** Dashboards whose replica has been read from IndexedDB at least once (until then [] means "not known"). */
+  private readonly loadedReplicas = signal<ReadonlySet<DashboardId>>(new Set());
   private outboxVersion = 0;
   private swOutbox: OutboxEntry[] = [];
   private readonly provisional = new Map<MutationId, Provisional>();
@@ -162,6 +164,7 @@ export class SwSyncClient implements SyncClient {
       } catch (e) {
         this.storageFailed(e);
       }
+      if (!this.loadedReplicas.value.has(d)) this.loadedReplicas.value = new Set([...this.loadedReplicas.value, d]);
       return;
     }
   }
@@ -178,6 +181,11 @@ export class SwSyncClient implements SyncClient {
 
   confirmed(dashboardId: DashboardId): ReadonlySignal<Widget[]> {
     return this.replicaOf(dashboardId);
+  }
+
+  replicaReady(dashboardId: DashboardId): boolean {
+    this.replicaOf(dashboardId);
+    return this.loadedReplicas.value.has(dashboardId);
   }
 
   // ---- Following the SW ----------------------------------------------------------------------------------
