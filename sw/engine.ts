@@ -276,9 +276,12 @@ export class Engine {
     const plan = planResolve(entries, cmd.resolution, server, this.ids());
     if ('error' in plan) return answer(false, undefined, plan.error);
     const title = entries[0]?.base?.title ?? server?.title ?? 'a widget';
-    const what = { theirs: 'kept the other change', mine: 'sent your change again', restore: 'restored it as a new widget' }[
-      cmd.resolution.keep
-    ];
+    const r = cmd.resolution;
+    // An edited resolution is a new value the person wrote, not their old change sent again.
+    const edited = r.keep === 'mine' && (r.patch !== undefined || r.itemPatch !== undefined);
+    const what = edited
+      ? 'saved your edited version'
+      : { theirs: 'kept the other change', mine: 'kept your change', restore: 'restored it as a new widget' }[r.keep];
     const activity: ActivityEntry = {
       at: this.env.now(),
       dashboardId: cmd.dashboardId,
