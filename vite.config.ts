@@ -6,11 +6,24 @@
  * Registration is ours (src/sync/sw-client.ts, workbox-window), so `injectRegister: false`; updates wait for
  * the person's consent ('prompt'), because swapping the SW under a running page kills its socket.
  */
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
+import { readReleaseNotes } from './build/release-notes.ts';
+
+// The version and its changelog points (docs/updates.md): baked into the app, and written to version.json
+// for a page of the previous version to read when an update waits.
+const notes = readReleaseNotes(import.meta.dirname);
+const versionFile: Plugin = {
+  name: 'fieldboard-version-json',
+  apply: 'build',
+  generateBundle() {
+    this.emitFile({ type: 'asset', fileName: 'version.json', source: `${JSON.stringify(notes)}\n` });
+  },
+};
 
 export default defineConfig({
   esbuild: { jsx: 'automatic', jsxImportSource: 'preact' },
+  define: { __FIELDBOARD_RELEASE__: JSON.stringify(notes) },
   build: {
     target: 'es2022',
     // Print every file with its size (and gzip size) so size changes show up in every build log.
@@ -18,6 +31,7 @@ export default defineConfig({
     chunkSizeWarningLimit: 300,
   },
   plugins: [
+    versionFile,
     VitePWA({
       strategies: 'injectManifest',
       srcDir: 'sw',

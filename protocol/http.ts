@@ -63,5 +63,12 @@ export const HealthResponseSchema = v.object({
   connections: v.number(),
   uptimeS: v.number(),
 });
+/**
+ * `GET /api/activity` (an extension, docs/protocol.md): the newest changes of a dashboard, and the id and
+ * name of each user who made one of them, so the activity list and conflict cards can say who. `users` is
+ * missing from servers before 2026-12-02.
+ */
+export const ActivityResponseSchema = v.object({ changes: v.array(ChangeSchema), users: v.optional(v.array(UserSchema), []) });
+export type ActivityResponse = v.InferOutput<typeof ActivityResponseSchema>;
 export const ErrorBodySchema = v.object({ error: v.object({ code: v.string(), message: v.string() }) });
 export type ErrorBody = v.InferOutput<typeof ErrorBodySchema>;

@@ -9,3 +9,4 @@ export * from './validate.ts';
 export * from './mutators.ts';
 export * from './version.ts';
 export * from './close-codes.ts';
+export * from './words.ts';

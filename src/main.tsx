@@ -2,6 +2,9 @@
 import { render } from 'preact';
 import { App } from './app/app.tsx';
 import { createSyncClient } from './sync/sw-client.ts';
+import { applyTheme } from './state/theme.ts';
 import './styles.css';
+
+applyTheme();
 
 render(<App client={createSyncClient()} />, document.getElementById('app')!);

@@ -16,7 +16,7 @@
  * - A mutation leaves the outbox only as applied (its change is in the replica), rejected (rolled back and
  *   told), discarded or resolved by a person or the policy (recorded in the activity list).
  */
-import { touchedFields, type DashboardId, type Mutation, type MutationId, type MutationResult, type UserId, type Widget, type WidgetId } from '../protocol/index.ts';
+import { quote, touchedFields, type DashboardId, type Mutation, type MutationId, type MutationResult, type UserId, type Widget, type WidgetId } from '../protocol/index.ts';
 import { earliestBase, overwrites, type ActivityEntry, type ConflictPolicy, type OutboxEntry } from '../contract/index.ts';
 
 export const MAX_BATCH = 500;
@@ -160,10 +160,10 @@ export interface SettleContext {
 /** Titles for messages: the widget as this client last knew it. */
 export function describe(entry: OutboxEntry, server: Widget | null = null): string {
   const w = entry.base ?? entry.conflict?.base ?? server;
-  const title = w?.title ? `"${w.title}"` : 'a widget';
+  const title = w?.title ? quote(w.title) : 'a widget';
   switch (entry.mutation.name) {
     case 'widget.create':
-      return `Creating "${entry.mutation.args.title}"`;
+      return `Creating ${quote(entry.mutation.args.title)}`;
     case 'widget.delete':
       return `Deleting ${title}`;
     case 'widget.move':
@@ -171,7 +171,7 @@ export function describe(entry: OutboxEntry, server: Widget | null = null): stri
     case 'counter.add':
       return `Adding ${entry.mutation.args.delta} to ${title}`;
     case 'checklist.add':
-      return `Adding "${entry.mutation.args.text}" to ${title}`;
+      return `Adding ${quote(entry.mutation.args.text)} to ${title}`;
     case 'checklist.remove':
       return `Removing an item of ${title}`;
     case 'checklist.set':
@@ -216,7 +216,7 @@ export function planSettle(batch: OutboxEntry[], results: MutationResult[], ctx:
           plan.activity.push({
             ...at,
             kind: 'merged',
-            message: `Your edit of "${merged.title}" and one made elsewhere were merged automatically`,
+            message: `Your edit of ${quote(merged.title)} and one made elsewhere were merged automatically`,
             mutationIds: merged.remove,
           });
           break;
@@ -236,7 +236,7 @@ export function planSettle(batch: OutboxEntry[], results: MutationResult[], ctx:
           plan.activity.push({
             ...at,
             kind: 'auto-resolved',
-            message: `${describe(e, r.server)} was dropped: ${what} (remote wins)`,
+            message: `${describe(e, r.server)} was dropped: ${what} (your conflict setting: Keep the other change)`,
             mutationIds: [e.mutation.id],
           });
         } else {
@@ -247,7 +247,7 @@ export function planSettle(batch: OutboxEntry[], results: MutationResult[], ctx:
           plan.activity.push({
             ...at,
             kind: 'auto-resolved',
-            message: `${describe(e, r.server)} conflicted and was ${r.server === null ? 'restored as a new widget' : 'sent again over the other change'} (local wins)`,
+            message: `${describe(e, r.server)} conflicted and was ${r.server === null ? 'restored as a new widget' : 'sent again over the other change'} (your conflict setting: Keep my change)`,
             mutationIds: resolved.remove.includes(e.mutation.id) ? resolved.remove : [e.mutation.id, ...resolved.remove],
           });
         }

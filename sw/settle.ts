@@ -5,7 +5,7 @@
  * choice on a parked conflict. Both plan on the outbox as it is at commit time (outbox.ts, resolve.ts are
  * the pure plans) and commit in one transaction with the replica and the activity they cause.
  */
-import type { DashboardId, MutationId, MutationResult, UserId, Widget } from '../protocol/index.ts';
+import { quote, type DashboardId, type MutationId, type MutationResult, type UserId, type Widget } from '../protocol/index.ts';
 import { answered, refused, type ActivityEntry, type Answer, type CommandOf, type OutboxEntry } from '../contract/index.ts';
 import type { EngineCore } from './core.ts';
 import { entriesOfWidget, planSettle, type ResolvePlan, type SettlePlan } from './outbox.ts';
@@ -84,15 +84,18 @@ export class Settler {
     const plan = planResolve(entries, cmd.resolution, server, c.ids());
     if ('error' in plan) return refused('cannot-resolve', plan.error);
     const title = entries[0]?.base?.title ?? server?.title ?? 'a widget';
-    const what = { theirs: 'kept the other change', mine: 'sent your change again', restore: 'restored it as a new widget' }[
-      cmd.resolution.keep
-    ];
+    const r = cmd.resolution;
+    // An edited resolution is a new value the person wrote, not their old change sent again.
+    const edited = r.keep === 'mine' && (r.patch !== undefined || r.itemPatch !== undefined);
+    const what = edited
+      ? 'saved your edited version'
+      : { theirs: 'kept the other change', mine: 'kept your change', restore: 'restored it as a new widget' }[r.keep];
     const activity: ActivityEntry = {
       at: c.env.now(),
       dashboardId: cmd.dashboardId,
       widgetId: cmd.widgetId,
       kind: 'resolved',
-      message: `Conflict on "${title}": ${what}`,
+      message: `Conflict on ${quote(title)}: ${what}`,
     };
     await c.env.store.commit({ remove: plan.remove, put: plan.put, activity: [{ userId: c.user.id, entry: activity }] });
     await c.broadcastOutbox();

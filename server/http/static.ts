@@ -29,7 +29,8 @@ const TYPES: Record<string, string> = {
   '.wasm': 'application/wasm',
 };
 
-const NO_CACHE = new Set(['index.html', 'sw.js', 'manifest.webmanifest', 'registerSW.js']);
+// version.json names the version a waiting update brings (docs/updates.md): always the server's latest.
+const NO_CACHE = new Set(['index.html', 'sw.js', 'manifest.webmanifest', 'registerSW.js', 'version.json']);
 /** Vite names built assets `name-<hash>.ext` (hash of 8+ url-safe characters). */
 const HASHED = /[-.][A-Za-z0-9_-]{8,}\.[a-z0-9]+$/;
 

@@ -11,6 +11,7 @@ import {
   type UserId,
 } from '../../protocol/index.ts';
 import type { ServerContext } from '../context.ts';
+import type { ActivityResponse } from '../../protocol/index.ts';
 import { runPush } from '../push.ts';
 import { HttpError, invalid, rateLimited, readJson, sendJson } from './respond.ts';
 import type { Route } from './router.ts';
@@ -97,7 +98,12 @@ export const syncRoutes: Route[] = [
       const query = parse(ActivityQuerySchema, Object.fromEntries(url.searchParams));
       if (!query.ok) throw new HttpError(400, 'invalid', query.message);
       await requireMember(ctx, query.value.dashboardId, session.user.id);
-      sendJson(res, 200, { changes: await ctx.store.recentChanges(query.value.dashboardId, query.value.limit) });
+      const changes = await ctx.store.recentChanges(query.value.dashboardId, query.value.limit);
+      // Names of the people in the feed (not of every member): what the list needs to say who.
+      const ids = [...new Set(changes.flatMap((c) => (c.userId ? [c.userId] : [])))];
+      const users = (await Promise.all(ids.map((id) => ctx.store.getUser(id)))).filter((u) => u !== null);
+      const body: ActivityResponse = { changes, users: users.map((u) => ({ id: u.id, name: u.name })) };
+      sendJson(res, 200, body);
     },
   },
 ];

@@ -1,5 +1,6 @@
 /** App-wide states shown as banners instead of crashes or silence: update waiting, storage failing, a refused command. */
 import { useClient, useUi } from './contexts.ts';
+import { UpdateBanner } from './update-banner.tsx';
 
 export function Banners() {
   const client = useClient();
@@ -8,15 +9,7 @@ export function Banners() {
   const uiError = ui.uiError.value;
   return (
     <>
-      {client.updateAvailable.value && (
-        <div class="banner banner-info">
-          <span>Update available</span>
-          {/* Waiting for consent: an update never reloads under someone's fingers. */}
-          <button type="button" onClick={() => client.applyUpdate()}>
-            Update
-          </button>
-        </div>
-      )}
+      <UpdateBanner />
       {storage && (
         <div class="banner banner-error" role="alert">
           Storage problem: {storage}

@@ -4,7 +4,7 @@
  * took turns it off again, with the focus back on the toggle.
  */
 import { useEffect, useLayoutEffect, useRef } from 'preact/hooks';
-import { useUi } from './contexts.ts';
+import { useClient, useUi } from './contexts.ts';
 import { AddWidget } from './add-widget.tsx';
 import { REORDER_HELP_ID, useReorder } from './use-reorder.ts';
 import { WidgetCard } from '../widgets/widget-card.tsx';
@@ -12,6 +12,7 @@ import { previewOrder } from '../state/reorder.ts';
 
 export function Board() {
   const ui = useUi();
+  const client = useClient();
   const view = ui.view.value;
   const editing = ui.editing.value;
   const reorder = useReorder();
@@ -45,7 +46,10 @@ export function Board() {
     if (h && document.activeElement !== h) h.focus();
   });
 
-  if (!ui.dashboardId.value) return <p class="empty">No dashboard yet. Create one with “New dashboard”.</p>;
+  const id = ui.dashboardId.value;
+  if (!id) return <p class="empty">No dashboard yet. Create one with “New dashboard”.</p>;
+  // Not read from this browser's storage yet: nothing, rather than an empty board the widgets then push down.
+  if (client.replicaReady && !client.replicaReady(id)) return <section class="grid" aria-label="Widgets" aria-busy="true" />;
   const shown = previewOrder(view, r, (v) => v.widget.id);
   return (
     <>

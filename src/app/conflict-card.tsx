@@ -4,10 +4,12 @@
  * deleted the widget, the choices are to restore it with the local values or to discard them.
  */
 import { useState } from 'preact/hooks';
+import type { UserId } from '../../protocol/index.ts';
 import type { ConflictResolution, OutboxEntry } from '../../contract/index.ts';
 import { describeMutation } from '../state/describe.ts';
 import { editedResolution, fieldLabel, mineOf, readField, showValue } from '../state/conflict-fields.ts';
 import { useClient, useUi } from './contexts.ts';
+import { When } from './when.tsx';
 
 export function ConflictCard({ first, entries }: { first: OutboxEntry; entries: OutboxEntry[] }) {
   const client = useClient();
@@ -29,6 +31,12 @@ export function ConflictCard({ first, entries }: { first: OutboxEntry; entries: 
   const mine = mineOf(entries, first);
   const title = (snapshot ?? base ?? mine)?.title ?? 'a widget';
   const fields = c?.fields ?? [];
+  // Who made theirs: the server stamps each widget with the user of its last change (PROTOCOL.md "Widget");
+  // the name comes from the activity feed. My own change from another device conflicts too (same user,
+  // another client), so "you" says which device.
+  const me = client.user.value?.id ?? null;
+  const theirsBy = (userId: UserId | null) =>
+    userId === null ? 'a sensor' : userId === me ? 'you on another device' : (ui.names.value.get(userId) ?? 'someone else');
 
   // Keep mine goes out on the version of theirs shown here: a change landing while the person reads is a
   // new conflict (or a merge), not overwritten.
@@ -73,6 +81,11 @@ export function ConflictCard({ first, entries }: { first: OutboxEntry; entries: 
   return (
     <section class="card conflict" aria-label={`Conflict on ${title}`}>
       <h3>‘{title}’ was changed on another device</h3>
+      {theirs && (
+        <p class="muted conflict-who">
+          Theirs: changed by {theirsBy(theirs.updatedBy)}, <When at={theirs.updatedAt} />
+        </p>
+      )}
       {movedOn && (
         <p class="notice" aria-live="polite">
           It was changed again there since you opened this.{' '}

@@ -6,6 +6,7 @@ import { DashboardSwitcher } from './dashboard-switcher.tsx';
 import { PendingSummary } from './pending-summary.tsx';
 import { InstallButton } from './install-button.tsx';
 import { SignOut } from './sign-out.tsx';
+import { ThemeSwitch } from './theme-switch.tsx';
 import type { Screen } from '../state/ui-state.ts';
 
 export function Header() {
@@ -23,9 +24,13 @@ export function Header() {
             Pending changes
           </button>
           <button type="button" aria-pressed={screen === 'activity'} onClick={go('activity')}>
-          Activity
-        </button>
+            Activity
+          </button>
+          <button type="button" aria-pressed={screen === 'transfer'} onClick={go('transfer')}>
+            Export or import
+          </button>
           <InstallButton />
+          <ThemeSwitch />
           <SignOut />
         </nav>
       </header>

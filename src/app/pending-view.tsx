@@ -1,24 +1,16 @@
 /**
- * Every unsynced mutation in words, oldest first, with its attempts and last error. Discard removes it
- * from the outbox; since the view is derived, the widget rolls back by itself.
+ * Every unsynced mutation in words, oldest first, with its attempts and last error; consecutive ones that
+ * say the same thing are one line (src/state/pending-runs.ts). Discard removes the line's mutations from
+ * the outbox; since the view is derived, the widget rolls back by itself.
  */
 import { useState } from 'preact/hooks';
 import type { MutationId } from '../../protocol/index.ts';
-import type { OutboxEntry } from '../../contract/index.ts';
-import { ago, now } from '../state/clock.ts';
-import { describeMutation } from '../state/describe.ts';
+import { now } from '../state/clock.ts';
+import { pendingLine, pendingRuns } from '../state/pending-runs.ts';
 import { lookupWidget } from '../state/widget-lookup.ts';
 import { requeue } from '../state/undo.ts';
 import { useClient, useUi } from './contexts.ts';
 import { useOfferUndo } from './undo-toast.tsx';
-
-export function pendingLine(e: OutboxEntry, description: string, current: number): string {
-  const parts = [description, ago(e.mutation.createdAt, current)];
-  parts.push(e.attempts === 0 ? 'not sent yet' : `attempt ${e.attempts}`);
-  if (e.state === 'conflict') parts.push('waiting for you in Conflicts');
-  if (e.lastError) parts.push(`last error: ${e.lastError}`);
-  return parts.join(', ');
-}
 
 export function PendingView() {
   const client = useClient();
@@ -57,30 +49,33 @@ export function PendingView() {
         <p class="empty">Nothing pending: every change is synced.</p>
       ) : (
         <ol class="entries">
-          {entries.map((e) => {
+          {pendingRuns(entries, (e) => {
             const confirmed = client.confirmed(e.mutation.dashboardId).value;
             const view = e.mutation.dashboardId === dashboardId ? ui.view.value : [];
-            const w = lookupWidget(e.mutation.args.widgetId, view, confirmed, entries);
-            const description = describeMutation(e.mutation, w);
-            const line = pendingLine(e, description, now.value);
+            return lookupWidget(e.mutation.args.widgetId, view, confirmed, entries);
+          }).map((run) => {
+            const id = run.entries[0].mutation.id;
+            const line = pendingLine(run, now.value);
+            const n = run.entries.length;
             return (
-              <li key={e.mutation.id} class={`entry entry-${e.state}`}>
+              <li key={id} class={`entry entry-${run.entries[0].state}`}>
                 <span>{line}</span>
-                {confirming === e.mutation.id ? (
+                {confirming === id ? (
                   <span class="confirm" role="group" aria-label={`Discard: ${line}`}>
-                    <span>Discard this change for good?</span>
+                    <span>{n === 1 ? 'Discard this change for good?' : `Discard these ${n} changes for good?`}</span>
                     <button
                       type="button"
                       class="danger"
                       onClick={() => {
                         setConfirming(null);
-                        const again = requeue(e);
-                        client
-                          .discard(e.mutation.id)
-                          .then(() =>
-                            offerUndo(`Discarded: ${description}.`, () => client.mutate(again.dashboardId, again.input, again.baseVersion, again.seen)),
-                          )
-                          .catch(report);
+                        // The whole run goes; Undo queues it again, in its order (src/state/undo.ts).
+                        const again = run.entries.map(requeue);
+                        void (async () => {
+                          for (const e of run.entries) await client.discard(e.mutation.id);
+                          offerUndo(`Discarded: ${run.text}${n > 1 ? ` (${n} changes)` : ''}.`, async () => {
+                            for (const a of again) await client.mutate(a.dashboardId, a.input, a.baseVersion, a.seen);
+                          });
+                        })().catch(report);
                       }}
                     >
                       Confirm discard
@@ -90,7 +85,7 @@ export function PendingView() {
                     </button>
                   </span>
                 ) : (
-                  <button type="button" class="small danger" onClick={() => setConfirming(e.mutation.id)}>
+                  <button type="button" class="small danger" onClick={() => setConfirming(id)}>
                     Discard
                   </button>
                 )}

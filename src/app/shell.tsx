@@ -7,8 +7,10 @@ import { BrowserLimits } from './browser-limits.tsx';
 import { Board } from './board.tsx';
 import { PendingView } from './pending-view.tsx';
 import { ConflictsView } from './conflicts-view.tsx';
-import { ActivityView } from './activity-view.tsx';
+import { ConflictBanner } from './conflict-banner.tsx';
 import { UndoToast } from './undo-toast.tsx';
+import { ActivityView } from './activity-view.tsx';
+import { TransferView } from './transfer-view.tsx';
 import { fetchActivityFeed, type ActivityFetcher } from '../state/activity-feed.ts';
 
 export function Shell({ fetchActivity = fetchActivityFeed }: { fetchActivity?: ActivityFetcher }) {
@@ -29,10 +31,12 @@ export function Shell({ fetchActivity = fetchActivityFeed }: { fetchActivity?: A
       <main class="content" id="main">
         {screen === 'board' && <Board />}
         {screen === 'pending' && <PendingView />}
-        {screen === 'conflicts' && <ConflictsView />}
+        {screen === 'conflicts' && <ConflictsView fetchActivity={fetchActivity} />}
         {screen === 'activity' && <ActivityView fetchActivity={fetchActivity} />}
+        {screen === 'transfer' && <TransferView />}
       </main>
       <UndoToast />
+      {screen === 'board' && <ConflictBanner />}
     </>
   );
 }

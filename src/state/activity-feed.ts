@@ -3,11 +3,10 @@
  * Read-only and best effort: offline it simply fails and the list shows what it had.
  */
 import * as v from 'valibot';
-import { ChangeSchema, type Change, type DashboardId } from '../../protocol/index.ts';
+import { ActivityResponseSchema, type ActivityResponse, type DashboardId } from '../../protocol/index.ts';
 
-export type ActivityFetcher = (dashboardId: DashboardId) => Promise<Change[]>;
-
-const FeedSchema = v.object({ changes: v.array(ChangeSchema) });
+/** The feed's changes and the names of the people who made them. */
+export type ActivityFetcher = (dashboardId: DashboardId) => Promise<ActivityResponse>;
 
 export const fetchActivityFeed: ActivityFetcher = async (dashboardId) => {
   const r = await fetch(`/api/activity?dashboardId=${encodeURIComponent(dashboardId)}&limit=30`, {
@@ -15,7 +14,7 @@ export const fetchActivityFeed: ActivityFetcher = async (dashboardId) => {
   });
   if (!r.ok) throw new Error(`activity feed: HTTP ${r.status}`);
   // A boundary: the answer is validated like every other message.
-  const body = v.safeParse(FeedSchema, await r.json());
+  const body = v.safeParse(ActivityResponseSchema, await r.json());
   if (!body.success) throw new Error('activity feed: unexpected answer');
-  return body.output.changes;
+  return body.output;
 };

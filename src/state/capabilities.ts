@@ -35,7 +35,7 @@ export const NO_BACKGROUND_SYNC =
 export const NO_PERSISTENT_STORAGE =
   'This browser cannot be asked to keep Fieldboard’s data: if it clears site data to free space, changes not yet synced are lost. Sync before you leave it for long.';
 export const NO_INSTALL_PROMPT =
-  'This browser offers no install prompt: add Fieldboard from its own menu (for example Add to Home Screen) where it has one, or keep it in a tab.';
+  'This browser offers no install prompt: to install Fieldboard, use the browser’s menu (⋮ or Share) and choose “Add to Home Screen” or “Install”, or keep it in a tab.';
 
 /** The sentences to show, most important first; empty where everything is there. */
 export function limitsOf(c: BrowserCapabilities): string[] {

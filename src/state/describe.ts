@@ -1,13 +1,22 @@
 /**
  * Mutations and changes in words, for the Pending view and the Activity list. Titles come from the best
  * widget the caller knows (optimistic view, confirmed replica, or a conflict's base), since a mutation only
- * carries ids.
+ * carries ids. Every name a person gave (titles, items) is quoted the same way everywhere: ‘like this’
+ * (`quote`, also used by the service worker's messages and the conflict cards).
  */
-import { assertNever, type Change, type Mutation, type UserId, type Widget, type WidgetKind } from '../../protocol/index.ts';
+import {
+  assertNever,
+  quote as q,
+  type ClientId,
+  type Change,
+  type Mutation,
+  type UserId,
+  type Widget,
+  type WidgetKind,
+} from '../../protocol/index.ts';
 
 const KIND: Record<WidgetKind, string> = { counter: 'Counter', note: 'Note', checklist: 'Checklist', metric: 'Metric' };
-const q = (s: string) => `'${s}'`;
-const signed = (n: number) => (n >= 0 ? `+${n}` : `${n}`);
+export const signed = (n: number) => (n >= 0 ? `+${n}` : `${n}`);
 
 function itemText(w: Widget | null, itemId: string): string | null {
   return w?.kind === 'checklist' ? (w.items.find((i) => i.id === itemId)?.text ?? null) : null;
@@ -51,56 +60,125 @@ export function describeMutation(m: Mutation, w: Widget | null): string {
   }
 }
 
-/** Who made a change, as the Activity list says it (the feed carries user ids, not names). */
-export function who(userId: UserId | null, me: UserId | null): string {
+/** Who is who on this page: the signed-in user, this browser's client id, and names the server told. */
+export interface Audience {
+  me: UserId | null;
+  myClient?: ClientId | null;
+  names?: ReadonlyMap<UserId, string>;
+}
+
+/** Who made a change: "You", the person's name, "Someone else" when the name is unknown, or a sensor. */
+export function who(userId: UserId | null, a: Audience): string {
   if (userId === null) return 'A sensor';
-  return userId === me ? 'You' : 'Someone else';
+  if (userId === a.me) return 'You';
+  return a.names?.get(userId) ?? 'Someone else';
+}
+
+/** Where: "on this device", "on another device", or nothing for changes the server made itself. */
+export function where(clientId: ClientId | null, a: Audience): string {
+  if (clientId === null || !a.myClient) return '';
+  return clientId === a.myClient ? 'on this device' : 'on another device';
+}
+
+/** What one change did, without who: "changed ‘Pumps’ from 1 to 2". */
+function whatChanged(prev: Widget | null, known: boolean, next: Widget | null): string {
+  if (!next) return `deleted ${q(prev?.title ?? 'a widget')}`;
+  if (!known) return `changed ${q(next.title)}`;
+  if (!prev) return `added ${next.kind} ${q(next.title)}`;
+  if (prev.title !== next.title) return `renamed ${q(prev.title)} to ${q(next.title)}`;
+  if (prev.kind === 'checklist' && next.kind === 'checklist') {
+    for (const item of next.items) {
+      const old = prev.items.find((i) => i.id === item.id);
+      if (!old) return `added ${q(item.text)} to ${q(next.title)}`;
+      if (old.done !== item.done) return `${item.done ? 'ticked' : 'unticked'} ${q(item.text)}`;
+      if (old.text !== item.text) return `renamed ${q(old.text)} to ${q(item.text)}`;
+    }
+    const gone = prev.items.find((i) => !next.items.some((n) => n.id === i.id));
+    if (gone) return `removed ${q(gone.text)} from ${q(next.title)}`;
+  }
+  if (prev.kind === 'counter' && next.kind === 'counter' && prev.value !== next.value) {
+    return `changed ${q(next.title)} from ${prev.value} to ${next.value}`;
+  }
+  if (prev.kind === 'note' && next.kind === 'note' && prev.text !== next.text) return `edited ${q(next.title)}`;
+  if (prev.position !== next.position) return `moved ${q(next.title)}`;
+  return `changed ${q(next.title)}`;
 }
 
 /**
  * One change of the feed in words, given the same widget's previous state (null when it was just created
  * or when the previous change is older than the feed window: then `known` is false).
  */
-export function describeChange(prev: Widget | null, known: boolean, c: Change, me: UserId | null): string {
-  const by = who(c.userId, me);
-  const next = c.widget;
-  if (!next) return `${by} deleted ${q(prev?.title ?? 'a widget')}`;
-  if (!known) return `${by} changed ${q(next.title)}`;
-  if (!prev) return `${by} added ${next.kind} ${q(next.title)}`;
-  if (prev.title !== next.title) return `${by} renamed ${q(prev.title)} to ${q(next.title)}`;
-  if (prev.kind === 'checklist' && next.kind === 'checklist') {
-    for (const item of next.items) {
-      const old = prev.items.find((i) => i.id === item.id);
-      if (!old) return `${by} added ${q(item.text)} to ${q(next.title)}`;
-      if (old.done !== item.done) return `${by} ${item.done ? 'ticked' : 'unticked'} ${q(item.text)}`;
-      if (old.text !== item.text) return `${by} renamed ${q(old.text)} to ${q(item.text)}`;
-    }
-    const gone = prev.items.find((i) => !next.items.some((n) => n.id === i.id));
-    if (gone) return `${by} removed ${q(gone.text)} from ${q(next.title)}`;
-  }
-  if (prev.kind === 'counter' && next.kind === 'counter' && prev.value !== next.value) {
-    return `${by} changed ${q(next.title)} from ${prev.value} to ${next.value}`;
-  }
-  if (prev.kind === 'note' && next.kind === 'note' && prev.text !== next.text) return `${by} edited ${q(next.title)}`;
-  if (prev.position !== next.position) return `${by} moved ${q(next.title)}`;
-  return `${by} changed ${q(next.title)}`;
+export function describeChange(prev: Widget | null, known: boolean, c: Change, a: Audience): string {
+  return `${who(c.userId, a)} ${whatChanged(prev, known, c.widget)}`;
+}
+
+/** A line of the Activity list: one change, or a run of them by one person on one device to one widget. */
+export interface FeedLine {
+  key: string;
+  /** The newest change's time, and the oldest's (equal for one change). */
+  at: number;
+  firstAt: number;
+  text: string;
+  /** "on another device" or "". */
+  device: string;
+  count: number;
+}
+
+interface Described {
+  change: Change;
+  what: string;
+  /** For a counter: the values before and after, so a run reads "+3". */
+  counter: { from: number; to: number; title: string } | null;
 }
 
 /**
  * The feed (newest first) in words: each change is compared with the next older change of the same widget
- * in the feed. Server-made changes (metric ingest) are left out: they arrive several times a second.
+ * in the feed, then runs are grouped: consecutive changes of one widget by one person on one device that
+ * say the same thing (a note edited 5 times) become one line with a count, and counter steps add up
+ * ("changed ‘Pumps’ from 0 to 3 (+3)"). Server-made changes (metric ingest) are left out: they arrive several
+ * times a second.
  */
-export function describeFeed(changes: Change[], me: UserId | null): { key: string; at: number; text: string }[] {
-  const out: { key: string; at: number; text: string }[] = [];
+export function describeFeed(changes: Change[], a: Audience): FeedLine[] {
+  const described: Described[] = [];
   changes.forEach((c, i) => {
     if (c.userId === null) return;
     const older = changes.slice(i + 1).find((o) => o.widgetId === c.widgetId);
     const created = older === undefined && c.version === 1;
-    out.push({
+    const prev = older?.widget ?? null;
+    const known = older !== undefined || created;
+    const next = c.widget;
+    const counter =
+      known && prev?.kind === 'counter' && next?.kind === 'counter' && prev.title === next.title && prev.value !== next.value
+        ? { from: prev.value, to: next.value, title: next.title }
+        : null;
+    described.push({ change: c, what: whatChanged(prev, known, next), counter });
+  });
+  type Run = FeedLine & { last: Described; counterTo: number | null };
+  const runs: Run[] = [];
+  const counterText = (c: Change, title: string, from: number, to: number) =>
+    `${who(c.userId, a)} changed ${q(title)} from ${from} to ${to} (${signed(to - from)})`;
+  for (const d of described) {
+    const run = runs.at(-1);
+    const c = d.change;
+    const same = run && run.last.change.widgetId === c.widgetId && run.last.change.userId === c.userId && run.last.change.clientId === c.clientId;
+    if (run && same && ((run.counterTo !== null && d.counter) || (run.counterTo === null && !d.counter && run.last.what === d.what))) {
+      // Newest first: this change is older, so the run now starts here.
+      run.count += 1;
+      run.firstAt = c.at;
+      run.last = d;
+      if (run.counterTo !== null && d.counter) run.text = counterText(c, d.counter.title, d.counter.from, run.counterTo);
+      continue;
+    }
+    runs.push({
       key: `${c.dashboardId}:${c.seq}`,
       at: c.at,
-      text: describeChange(older?.widget ?? null, older !== undefined || created, c, me),
+      firstAt: c.at,
+      text: d.counter ? counterText(c, d.counter.title, d.counter.from, d.counter.to) : `${who(c.userId, a)} ${d.what}`,
+      device: where(c.clientId, a),
+      count: 1,
+      last: d,
+      counterTo: d.counter?.to ?? null,
     });
-  });
-  return out;
+  }
+  return runs.map(({ last: _l, counterTo: _c, ...line }) => line);
 }

@@ -4,12 +4,12 @@
  * once per `<App>`, so tests get a fresh world per render.
  */
 import { computed, signal, type ReadonlySignal, type Signal } from '@preact/signals';
-import type { DashboardId } from '../../protocol/index.ts';
+import type { DashboardId, User, UserId } from '../../protocol/index.ts';
 import type { OutboxEntry } from '../../contract/index.ts';
 import type { SyncClient } from '../sync/types.ts';
 import { optimisticView, type ViewWidget } from './optimistic.ts';
 
-export type Screen = 'board' | 'pending' | 'conflicts' | 'activity';
+export type Screen = 'board' | 'pending' | 'conflicts' | 'activity' | 'transfer';
 
 /** The toast's offer to take back the last delete, remove or discard (src/app/undo-toast.tsx). */
 export interface UndoOffer {
@@ -37,6 +37,9 @@ export interface UiState {
   editing: Signal<boolean>;
   /** The newest change that can be taken back, while its toast shows; a new one replaces it. */
   undo: Signal<UndoOffer | null>;
+  /** Names of people the server told about (the activity feed), to say who changed something. */
+  names: ReadonlySignal<ReadonlyMap<UserId, string>>;
+  learnNames(users: readonly User[]): void;
 }
 
 function readLast(): DashboardId | null {
@@ -60,7 +63,13 @@ export function createUiState(client: SyncClient): UiState {
     const me = client.user.value?.id ?? null;
     return client.outbox.value.filter((e) => me === null || e.userId === me).sort((a, b) => a.order - b.order);
   });
+  const names = signal<ReadonlyMap<UserId, string>>(new Map());
   return {
+    names,
+    learnNames(users) {
+      if (users.every((u) => names.value.get(u.id) === u.name)) return;
+      names.value = new Map([...names.value, ...users.map((u) => [u.id, u.name] as const)]);
+    },
     dashboardId,
     choose(id) {
       chosen.value = id;

@@ -82,12 +82,15 @@ export class SwSyncClient implements SyncClient {
     typeof window === 'undefined' ? undefined : detectCapabilities(window as unknown as CapabilityScope);
 
   private readonly db: DbHandle;
-  private readonly clientId: Promise<ClientId>;
+  private readonly clientIdLoaded: Promise<ClientId>;
+  readonly clientId: Signal<ClientId | null> = signal(null);
   private readonly requests: Requests;
   private readonly line: MutationLine;
   private readonly replicas = new Map<DashboardId, Signal<Widget[]>>();
   /** Bumped by every message that sets a replica/outbox, so a slower IndexedDB re-read never overwrites it. */
   private readonly replicaVersion = new Map<DashboardId, number>();
+  /** Dashboards whose replica has been read from IndexedDB at least once (until then [] means "not known"). */
+  private readonly loadedReplicas = signal<ReadonlySet<DashboardId>>(new Set());
   private outboxVersion = 0;
   private swOutbox: OutboxEntry[] = [];
   private readonly provisional = new Map<MutationId, Provisional>();
@@ -100,8 +103,8 @@ export class SwSyncClient implements SyncClient {
 
   constructor(private readonly opts: SwClientOptions = {}) {
     this.db = new DbHandle(opts.dbName);
-    this.clientId = this.db.get().then(ensureClientId);
-    this.clientId.catch((e) => this.storageFailed(e));
+    this.clientIdLoaded = this.db.get().then(ensureClientId);
+    this.clientIdLoaded.then((id) => (this.clientId.value = id)).catch((e) => this.storageFailed(e));
     this.requests = new Requests({ post: (m) => this.post(m) }, opts.requestTimeoutMs);
     this.line = new MutationLine({
       ask: (cmd) => this.requests.send(cmd),
@@ -157,6 +160,7 @@ export class SwSyncClient implements SyncClient {
       } catch (e) {
         this.storageFailed(e);
       }
+      if (!this.loadedReplicas.value.has(d)) this.loadedReplicas.value = new Set([...this.loadedReplicas.value, d]);
       return;
     }
   }
@@ -173,6 +177,11 @@ export class SwSyncClient implements SyncClient {
 
   confirmed(dashboardId: DashboardId): ReadonlySignal<Widget[]> {
     return this.replicaOf(dashboardId);
+  }
+
+  replicaReady(dashboardId: DashboardId): boolean {
+    this.replicaOf(dashboardId);
+    return this.loadedReplicas.value.has(dashboardId);
   }
 
   // ---- Following the SW ----------------------------------------------------------------------------------
@@ -495,7 +504,7 @@ export class SwSyncClient implements SyncClient {
   async mutate(dashboardId: DashboardId, input: MutationInput, baseVersion: number, seen: Widget | null = null): Promise<MutationId> {
     const user = this.user.value;
     if (!user) throw new Error('not signed in');
-    const clientId = await this.clientId;
+    const clientId = await this.clientIdLoaded;
     const now = Date.now();
     const candidate = { id: newMutationId(now), clientId, dashboardId, baseVersion, createdAt: now, ...input };
     const checked = parse(MutationSchema, candidate);

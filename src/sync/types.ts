@@ -5,7 +5,7 @@
  */
 import type { ReadonlySignal } from '@preact/signals';
 import type { BrowserCapabilities } from '../state/capabilities.ts';
-import type { DashboardId, DashboardSummary, MutationId, MutationInput, User, Widget, WidgetId } from '../../protocol/index.ts';
+import type { ClientId, DashboardId, DashboardSummary, MutationId, MutationInput, User, Widget, WidgetId } from '../../protocol/index.ts';
 import type { ActivityEntry, ConflictPolicy, ConflictResolution, ConnectionState, OutboxEntry } from '../../contract/index.ts';
 
 export type SignInResult = { ok: true } | { ok: false; message: string };
@@ -18,6 +18,13 @@ export interface SyncClient {
   readonly dashboards: ReadonlySignal<DashboardSummary[]>;
   /** Confirmed widgets (server state as far as this browser knows), per dashboard. */
   confirmed(dashboardId: DashboardId): ReadonlySignal<Widget[]>;
+  /**
+   * Whether `confirmed` has been read from IndexedDB yet (a signal read: components re-render when it turns
+   * true). Before that an empty list means "not known", and the board paints nothing rather than "no
+   * widgets" and the Add form, which the widgets would then push down (Lighthouse measured a 0.21 layout
+   * shift). Fakes may leave it out: then the replica counts as ready.
+   */
+  replicaReady?(dashboardId: DashboardId): boolean;
   /** The signed-in user's unsynced mutations, in outbox order. */
   readonly outbox: ReadonlySignal<OutboxEntry[]>;
   /** Rejections and automatic resolutions to show the person, newest first. */
@@ -29,6 +36,8 @@ export interface SyncClient {
   readonly storageError: ReadonlySignal<string | null>;
   /** No identity is cached and the app is asking the server whether the browser's session is still good. */
   readonly checkingSession: ReadonlySignal<boolean>;
+  /** This browser profile's client id once read from IndexedDB (Activity says "on this device" by it). */
+  readonly clientId?: ReadonlySignal<ClientId | null>;
   /** What this browser offers (Background Sync, persistent storage, install prompt); unknown in fakes. */
   readonly capabilities?: BrowserCapabilities;
 

@@ -1,14 +1,16 @@
 /**
- * Screenshots for docs/screenshots/: the app online, offline with pending edits, the conflicts view, the
- * update banner, a 360 px wide phone, Edit layout while a card is dragged, and the undo toast. Each shot also checks that what it shows is really on screen.
+ * Screenshots for docs/screenshots/: the app online, offline with pending edits, the conflicts view and the
+ * banner while one waits, the update banner, a 360 px wide phone, Edit layout while a card is dragged, the
+ * undo toast, dark mode, grouped activity and pending lines, and export and import. Each shot also checks
+ * that what it shows is really on screen.
  */
 import { cpSync, mkdirSync, mkdtempSync, appendFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import AxeBuilder from '@axe-core/playwright';
 import { goOffline, goOnline, pendingCount, startKitServer, test, expect, waitForSynced } from '../kit/index.ts';
-import { device, expectOffline, typeNote, widget, closeDevices } from './ui-helpers.ts';
+import { device, expectAxeClean, expectOffline, typeNote, widget, closeDevices } from './ui-helpers.ts';
 import { editLayout, handle } from './reorder-helpers.ts';
+import { readFileSync } from 'node:fs';
 
 test.afterEach(closeDevices);
 
@@ -17,10 +19,7 @@ test.afterEach(closeDevices);
 const OUT = process.env.FIELDBOARD_SCREENSHOTS ? resolve(process.env.FIELDBOARD_SCREENSHOTS) : resolve(import.meta.dirname, '../../test-results/screenshots');
 mkdirSync(OUT, { recursive: true });
 
-async function noSeriousAxe(page: import('@playwright/test').Page): Promise<void> {
-  const r = await new AxeBuilder({ page }).analyze();
-  expect(r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id)).toEqual([]);
-}
+const noSeriousAxe = expectAxeClean;
 
 test('online, offline with pending, conflicts, 360 px', async ({ browser, server }) => {
   const a = await device(browser, server.url);
@@ -44,6 +43,10 @@ test('online, offline with pending, conflicts, 360 px', async ({ browser, server
   await goOnline(b.context);
   await waitForSynced(b.page);
   await goOnline(a.context);
+  // While it waits, the board says so at the bottom of the window.
+  await expect(a.page.getByRole('region', { name: 'Conflict waiting' })).toBeVisible({ timeout: 15_000 });
+  await noSeriousAxe(a.page);
+  await a.page.screenshot({ path: join(OUT, 'conflict-banner.png') });
   await a.page.getByRole('button', { name: 'Conflicts (1)' }).click({ timeout: 15_000 });
   await expect(a.page.getByRole('region', { name: 'Conflict on Shift notes' })).toBeVisible();
   await noSeriousAxe(a.page);
@@ -144,4 +147,68 @@ test('Edit layout while dragging, and the undo toast, at 1280 and 360 px', async
     await toast.getByRole('button', { name: 'Undo' }).click();
     await expect(list.getByRole('checkbox', { name: `Spare seal ${width}` })).toBeVisible();
   }
+});
+
+test('dark mode, grouped activity and pending, export and import, 1280 and 360 px', async ({ browser, server }) => {
+  const narrow = async (page: import('@playwright/test').Page, name: string) => {
+    await page.setViewportSize({ width: 360, height: 780 });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+    await noSeriousAxe(page);
+    await page.screenshot({ path: join(OUT, `${name}-360.png`), fullPage: true });
+    await page.setViewportSize({ width: 1280, height: 800 });
+  };
+  const dark = await device(browser, server.url, { colorScheme: 'dark', viewport: { width: 1280, height: 800 } });
+  const light = await device(browser, server.url, { viewport: { width: 1280, height: 800 } });
+
+  // Activity: three +1 on one device are one line; an edit on the other device says so.
+  for (let i = 0; i < 3; i++) await widget(light.page, 'Pumps').getByRole('button', { name: 'Increment' }).click();
+  await typeNote(dark.page, 'Pump 2 noisy, check bearings');
+  await waitForSynced(light.page);
+  await waitForSynced(dark.page);
+  await widget(light.page, 'Valve check').getByRole('checkbox', { name: 'Inlet valve open' }).check();
+  await waitForSynced(light.page);
+
+  await expect(dark.page.getByRole('combobox', { name: 'Theme' })).toHaveValue('system');
+  expect(await dark.page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
+  await noSeriousAxe(dark.page);
+  await dark.page.screenshot({ path: join(OUT, 'dark.png'), fullPage: true });
+  await narrow(dark.page, 'dark');
+
+  await light.page.getByRole('button', { name: 'Activity' }).click();
+  const lines = light.page.getByRole('list', { name: 'Recent activity' }).getByRole('listitem');
+  await expect(lines.filter({ hasText: 'You changed ‘Pumps’ from 0 to 3 (+3) on this device · 3 changes' })).toHaveCount(1);
+  await expect(lines.filter({ hasText: 'You edited ‘Shift notes’ on another device' })).toHaveCount(1);
+  await noSeriousAxe(light.page);
+  await light.page.screenshot({ path: join(OUT, 'activity-grouped.png'), fullPage: true });
+  await dark.page.getByRole('button', { name: 'Activity' }).click();
+  await expect(dark.page.getByRole('list', { name: 'Recent activity' }).getByRole('listitem').first()).toBeVisible();
+  await narrow(dark.page, 'activity-dark');
+
+  // Pending: a run of taps offline is one line.
+  await light.page.getByRole('button', { name: 'Back to dashboard' }).click();
+  await goOffline(light.context);
+  await expectOffline(light.page);
+  for (let i = 0; i < 3; i++) await widget(light.page, 'Pumps').getByRole('button', { name: 'Increment' }).click();
+  await typeNote(light.page, 'Seal replaced');
+  await light.page.getByRole('button', { name: 'Pending changes' }).click();
+  await expect(light.page.getByRole('main').getByRole('listitem').first()).toContainText('Counter ‘Pumps’ +3, 3 changes');
+  await noSeriousAxe(light.page);
+  await light.page.screenshot({ path: join(OUT, 'pending-grouped.png'), fullPage: true });
+  await goOnline(light.context);
+  await waitForSynced(light.page);
+
+  // Export, then the import screen with the file chosen.
+  await light.page.getByRole('button', { name: 'Export or import' }).click();
+  const [download] = await Promise.all([
+    light.page.waitForEvent('download'),
+    light.page.getByRole('button', { name: 'Export ‘Demo’' }).click(),
+  ]);
+  const text = readFileSync(await download.path(), 'utf8');
+  await light.page.getByLabel('Dashboard file').setInputFiles({ name: download.suggestedFilename(), mimeType: 'application/json', buffer: Buffer.from(text) });
+  await expect(light.page.getByText('‘Demo’: 4 widgets: 1 counter, 1 note, 1 checklist, 1 metric.')).toBeVisible();
+  await noSeriousAxe(light.page);
+  await light.page.screenshot({ path: join(OUT, 'export-import.png'), fullPage: true });
+  await light.page.getByLabel('Dashboard file').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('pump 3 ok') });
+  await expect(light.page.getByRole('alert')).toHaveText('This file is not a Fieldboard dashboard file: it is not JSON.');
+  await narrow(light.page, 'export-import-refused');
 });

@@ -5,8 +5,8 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { expect, type Page } from '@playwright/test';
-import { apiLogin, serverState, type KitServer } from '../kit/index.ts';
+import { expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import { apiLogin, serverState, signIn, startKitServer, waitForSynced, type KitServer } from '../kit/index.ts';
 
 /** Outbox records in the page's IndexedDB, whatever their user or state (read like the page paints). */
 export async function outboxRecords(page: Page): Promise<{ id: string; state: string; name: string }[]> {
@@ -68,4 +68,34 @@ export function copyOfDist(): { dir: string; bumpServiceWorker(): void; remove()
     },
     remove: () => rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 }),
   };
+}
+
+/**
+ * A server of its own over a copy of the build, and a page signed in and synced there: a test can then
+ * deploy "a new version" by changing the copy. `close` ends all three.
+ */
+export async function onCopyOfDist(browser: Browser): Promise<{
+  dist: ReturnType<typeof copyOfDist>;
+  server: KitServer;
+  context: BrowserContext;
+  page: Page;
+  close(): Promise<void>;
+}> {
+  const dist = copyOfDist();
+  const server = await startKitServer({ staticDir: dist.dir });
+  const context = await browser.newContext({ baseURL: server.url });
+  const close = async () => {
+    await context.close();
+    await server.stop();
+    dist.remove();
+  };
+  try {
+    const page = await context.newPage();
+    await signIn(page);
+    await waitForSynced(page);
+    return { dist, server, context, page, close };
+  } catch (e) {
+    await close();
+    throw e;
+  }
 }

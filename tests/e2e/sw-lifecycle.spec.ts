@@ -3,8 +3,8 @@
  * Periodic Background Sync with no tab open, and an app update that waits for the person's consent and
  * keeps everything queued.
  */
-import { startKitServer, test, expect, signIn, waitForSynced, goOffline, goOnline, serviceWorkerControl, pendingCount } from '../kit/index.ts';
-import { copyOfDist, expectDurableOutbox, increment, outboxRecords, serverCounter, shownCounter } from './sw-helpers.ts';
+import { test, expect, signIn, waitForSynced, goOffline, goOnline, serviceWorkerControl, pendingCount } from '../kit/index.ts';
+import { expectDurableOutbox, onCopyOfDist, increment, outboxRecords, serverCounter, shownCounter } from './sw-helpers.ts';
 
 test('a server killed while a batch is in flight loses and duplicates nothing', async ({ page, context, server }) => {
   await signIn(page);
@@ -97,13 +97,8 @@ test('a Periodic Background Sync refreshes the replica with no tab open', async 
 });
 
 test('an app update waits for consent, then keeps the outbox', async ({ browser }) => {
-  const dist = copyOfDist();
-  const server = await startKitServer({ staticDir: dist.dir });
-  const context = await browser.newContext({ baseURL: server.url });
+  const { dist, server, context, page, close } = await onCopyOfDist(browser);
   try {
-    const page = await context.newPage();
-    await signIn(page);
-    await waitForSynced(page);
     const before = await serverCounter(server);
     const firstWorker = await page.evaluate(() => navigator.serviceWorker.controller!.scriptURL);
 
@@ -141,9 +136,7 @@ test('an app update waits for consent, then keeps the outbox', async ({ browser 
     const stillWaiting = await page.evaluate(async () => (await navigator.serviceWorker.getRegistration())?.waiting ?? null);
     expect(stillWaiting).toBeNull();
   } finally {
-    await context.close();
-    await server.stop();
-    dist.remove();
+    await close();
   }
 });
 

@@ -2,7 +2,8 @@
  * Small helpers for the UI end-to-end specs: a device (browser context + signed-in page) and reading
  * widgets through their accessible names, the same handles a person's screen reader uses.
  */
-import type { Browser, BrowserContext, Locator, Page } from '@playwright/test';
+import type { Browser, BrowserContext, BrowserContextOptions, Locator, Page } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
 import { expect, signIn, waitForSynced } from '../kit/index.ts';
 
 export interface Device {
@@ -17,8 +18,8 @@ const open = new Set<BrowserContext>();
  * with `closeDevices` after each test: a device left open keeps its worker retrying a server that is gone,
  * on the browser the next tests share.
  */
-export async function device(browser: Browser, baseURL: string): Promise<Device> {
-  const context = await browser.newContext({ baseURL });
+export async function device(browser: Browser, baseURL: string, options: BrowserContextOptions = {}): Promise<Device> {
+  const context = await browser.newContext({ ...options, baseURL });
   open.add(context);
   const page = await context.newPage();
   await signIn(page);
@@ -48,4 +49,11 @@ export async function closeDevices(): Promise<void> {
   const all = [...open];
   open.clear();
   await Promise.all(all.map((c) => c.close().catch(() => {})));
+}
+
+/** axe on the page as it is: no serious or critical violation (contrast included). */
+export async function expectAxeClean(page: Page): Promise<void> {
+  const r = await new AxeBuilder({ page }).analyze();
+  const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
 }

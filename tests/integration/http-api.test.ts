@@ -187,8 +187,12 @@ describe('pull', () => {
 
   it('serves the activity feed newest first', async () => {
     const res = await api(world, cookie, `/api/activity?dashboardId=${dashboardId}&limit=2`);
-    const body = (await res.json()) as { changes: { seq: number }[] };
+    const body = (await res.json()) as { changes: { seq: number; userId: string | null }[]; users: { id: string; name: string }[] };
     expect(body.changes).toHaveLength(2);
     expect(body.changes[0].seq).toBeGreaterThan(body.changes[1].seq);
+    // Who made them, by name, for each user in the feed and nobody else.
+    const ids = [...new Set(body.changes.flatMap((c) => (c.userId ? [c.userId] : [])))];
+    expect(body.users.map((u) => u.id).sort()).toEqual(ids.sort());
+    expect(body.users.every((u) => typeof u.name === 'string' && u.name.length > 0)).toBe(true);
   });
 });

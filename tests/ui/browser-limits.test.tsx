@@ -1,4 +1,4 @@
-import { screen, within } from '@testing-library/preact';
+import { screen, waitFor, within } from '@testing-library/preact';
 import { describe, expect, it } from 'vitest';
 import { NO_BACKGROUND_SYNC, NO_INSTALL_PROMPT, NO_PERSISTENT_STORAGE } from '../../src/state/capabilities.ts';
 import { counter, fakeClient } from './fake-client.ts';
@@ -10,7 +10,7 @@ describe('what this browser cannot do', () => {
     client.capabilities = { backgroundSync: false, persistentStorage: false, installPrompt: false };
     renderApp(client);
     const list = within(screen.getByRole('region', { name: 'In this browser' }));
-    expect(list.getAllByRole('listitem').map((li) => li.textContent)).toEqual([
+    expect(list.getAllByRole('listitem').map((li) => li.firstChild?.textContent)).toEqual([
       NO_BACKGROUND_SYNC,
       NO_PERSISTENT_STORAGE,
       NO_INSTALL_PROMPT,
@@ -24,7 +24,21 @@ describe('what this browser cannot do', () => {
     client.capabilities = { backgroundSync: false, persistentStorage: true, installPrompt: false };
     renderApp(client);
     const items = within(screen.getByRole('region', { name: 'In this browser' })).getAllByRole('listitem');
-    expect(items.map((li) => li.textContent)).toEqual([NO_BACKGROUND_SYNC, NO_INSTALL_PROMPT]);
+    expect(items.map((li) => li.firstChild?.textContent)).toEqual([NO_BACKGROUND_SYNC, NO_INSTALL_PROMPT]);
+  });
+
+  it('the install hint can be dismissed, and stays dismissed in this browser', async () => {
+    localStorage.removeItem('fieldboard.install-hint-dismissed');
+    const client = fakeClient();
+    client.capabilities = { backgroundSync: false, persistentStorage: true, installPrompt: false };
+    const { unmount } = renderApp(client);
+    screen.getByRole('button', { name: 'Dismiss install hint' }).click();
+    await waitFor(() => expect(screen.queryByText(NO_INSTALL_PROMPT)).toBeNull());
+    expect(screen.getByText(NO_BACKGROUND_SYNC)).toBeTruthy();
+    unmount();
+    renderApp(client);
+    expect(screen.queryByText(NO_INSTALL_PROMPT)).toBeNull();
+    localStorage.removeItem('fieldboard.install-hint-dismissed');
   });
 
   it('says nothing where the browser has everything, or where the client cannot tell', () => {

@@ -154,7 +154,7 @@ describe('conflicts view', () => {
     openConflicts();
     const r = region('Conflict on Shift notes');
     expect(r.getByRole('heading').textContent).toBe('‘Shift notes’ was deleted by someone else');
-    expect(r.getByRole('listitem').textContent).toBe("Note 'Shift notes' edited");
+    expect(r.getByRole('listitem').textContent).toBe('Note ‘Shift notes’ edited');
     expect(r.queryByRole('button', { name: 'Keep mine' })).toBeNull();
     fireEvent.click(r.getByRole('button', { name: 'Restore with my changes' }));
     fireEvent.click(r.getByRole('button', { name: 'Discard mine' }));

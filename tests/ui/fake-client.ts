@@ -23,6 +23,7 @@ export interface FakeClient extends SyncClient {
   updateAvailable: Signal<boolean>;
   storageError: Signal<string | null>;
   checkingSession: Signal<boolean>;
+  clientId: Signal<ClientId | null>;
   capabilities?: BrowserCapabilities;
   confirmedOf(id: DashboardId): Signal<Widget[]>;
   signIn: ReturnType<typeof vi.fn<(u: string, p: string) => Promise<SignInResult>>>;
@@ -56,6 +57,7 @@ export function fakeClient(opts: { signedIn?: boolean; widgets?: Widget[] } = {}
     updateAvailable: signal(false),
     storageError: signal<string | null>(null),
     checkingSession: signal(false),
+    clientId: signal<ClientId | null>(CLIENT),
     confirmed: confirmedOf,
     confirmedOf,
     signIn: vi.fn(async () => ({ ok: true }) as SignInResult),

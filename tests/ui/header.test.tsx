@@ -104,7 +104,7 @@ describe('activity', () => {
       change(11, v2, 'u_ana', NOW - 10_000),
       change(10, v1, USER.id, NOW - 60_000),
     ];
-    const fetchActivity = vi.fn(async () => feed);
+    const fetchActivity = vi.fn(async () => ({ changes: feed, users: [{ id: 'u_ana' as UserId, name: 'Ana' }] }));
     renderApp(client, fetchActivity);
     fireEvent.click(screen.getByRole('button', { name: 'Activity' }));
     const texts = () =>
@@ -112,9 +112,13 @@ describe('activity', () => {
     await waitFor(() => expect(texts()).toHaveLength(3));
     expect(texts()).toEqual([
       "Remote won on 'Pumps': your value 7 was replaced by 9 5 s ago",
-      "Someone else ticked 'Valve check' 10 s ago",
-      "You added checklist 'Checks' 1 min ago",
+      'Ana ticked ‘Valve check’ on another device · 10 s ago',
+      'You added checklist ‘Checks’ on another device · 1 min ago',
     ]);
     expect(fetchActivity.mock.calls).toEqual([[DASH]]);
+    // The absolute time is there on hover (and for machines).
+    const time = within(screen.getByRole('list', { name: 'Recent activity' })).getAllByRole('listitem')[1].querySelector('time')!;
+    expect(time.getAttribute('dateTime')).toBe(new Date(NOW - 10_000).toISOString());
+    expect(time.getAttribute('title')).toMatch(/\d/);
   });
 });

@@ -24,8 +24,8 @@ describe('pending view', () => {
     renderApp(world().client);
     fireEvent.click(screen.getByRole('button', { name: 'Pending changes' }));
     expect(lines()).toEqual([
-      "Counter 'Pumps' +1, 2 min ago, attempt 3, last error: HTTP 503",
-      "Checklist 'Checks': ticked 'Valve check', 10 s ago, not sent yet",
+      'Counter ‘Pumps’ +1, 2 min ago, attempt 3, last error: HTTP 503',
+      'Checklist ‘Checks’: ticked ‘Valve check’, 10 s ago, not sent yet',
     ]);
   });
 

@@ -14,7 +14,7 @@ afterEach(() => {
 
 export const NOW = 1_000_000;
 
-export function renderApp(client: FakeClient, fetchActivity: ActivityFetcher = async () => []) {
+export function renderApp(client: FakeClient, fetchActivity: ActivityFetcher = async () => ({ changes: [], users: [] })) {
   // The app's clock reads Date.now(); pinning it makes every relative time exact. Tests move time by
   // setting `now` (or with fake timers, advancing them).
   vi.setSystemTime(NOW);

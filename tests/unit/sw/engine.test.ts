@@ -293,8 +293,24 @@ describe('ordering', () => {
     expect(h.server.receivedIds().at(-1)).toBe(laterA.entry.mutation.id);
     expect(await h.outbox()).toEqual([]);
     expect(h.broadcasts.filter((b) => b.type === 'activity').at(-1)).toMatchObject({
-      entry: { kind: 'resolved', message: 'Conflict on "Theirs": kept the other change' },
+      entry: { kind: 'resolved', message: 'Conflict on ‘Theirs’: kept the other change' },
     });
+  });
+
+  it('the notice after a resolution says what the person chose: an edited version is not "your change again"', async () => {
+    const h = engine();
+    await h.signIn();
+    await h.until('caught-up');
+    const theirs = counterWidget(WA, 5, 9, 'Theirs');
+    h.server.answer = () => ({ id: '', status: 'conflict', fields: ['title'], server: theirs });
+    const notice = async (resolution: { keep: 'mine'; patch?: { title: string } }) => {
+      await h.mutate((c) => mk.set(WA, { title: 'Mine' }, { clientId: c }));
+      await h.engine.drain();
+      await h.cmd({ type: 'resolve', requestId: rid(), dashboardId: D1, widgetId: WA, resolution });
+      return (h.broadcasts.filter((b) => b.type === 'activity').at(-1) as { entry: { message: string } }).entry.message;
+    };
+    expect(await notice({ keep: 'mine' })).toBe('Conflict on ‘Theirs’: kept your change');
+    expect(await notice({ keep: 'mine', patch: { title: 'Both' } })).toBe('Conflict on ‘Theirs’: saved your edited version');
   });
 });
 

@@ -224,7 +224,7 @@ describe('settling a push', () => {
     expect(plan.remove).toEqual([a.mutation.id, b.mutation.id]);
     expect(plan.put).toEqual([]);
     expect(plan.activity).toEqual([
-      { at: 5_000, dashboardId: 'd_1', widgetId: WB, kind: 'rejected', code: 'forbidden', message: 'Deleting "Valves" was undone: not a member' },
+      { at: 5_000, dashboardId: 'd_1', widgetId: WB, kind: 'rejected', code: 'forbidden', message: 'Deleting ‘Valves’ was undone: not a member' },
     ]);
   });
 
@@ -253,7 +253,7 @@ describe('settling a push', () => {
         dashboardId: 'd_1',
         widgetId: WA,
         kind: 'merged',
-        message: 'Your edit of "Notes" and one made elsewhere were merged automatically',
+        message: 'Your edit of ‘Notes’ and one made elsewhere were merged automatically',
         mutationIds: [a.mutation.id, later.mutation.id],
       },
     ]);
