@@ -21,8 +21,8 @@ import type { PushContext } from './store.ts';
  * The writer a field stamp names: the client *of this user*. A clientId is chosen by the device and anyone
  * can send it, so on its own it proved nothing: another member presenting someone's clientId made that
  * person's edits look like their own, and "the same writer never conflicts" turned a real conflict into a
- * silent overwrite. Users who share one browser profile share its clientId by design (DESIGN.md, "Whose
- * outbox"), which is why the stamp names both instead of the clientId being refused to all but one user.
+ * silent overwrite. Users who share one browser profile share its clientId by design (docs/protocol.md
+ * "Ids"), which is why the stamp names both instead of the clientId being refused to all but one user.
  */
 export function writerOf(ctx: Pick<PushContext, 'clientId' | 'userId'>): ClientId {
   return `${ctx.clientId}@${ctx.userId}` as ClientId;
