@@ -1,5 +1,5 @@
 /**
- * How one mutation of a batch is decided, the same in every backend (docs/server.md, "Push"): a replay
+ * How one mutation of a batch is decided, the same in every backend (docs/protocol.md "Precise rules"): a replay
  * answers the first result (an id belongs to its first sender), then the connection's client id, then
  * membership, then the shared mutators (`applyMutation`: tombstones, per-field conflicts, limits). The
  * backend supplies what it has read for the batch and how it records; an applied change is given the
