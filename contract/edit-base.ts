@@ -1,5 +1,5 @@
 /**
- * The base of an edit is what the person saw when the edit began (docs/protocol.md "Conflicts").
+ * The base of an edit is what the person saw when the edit began (docs/protocol.md "Rules worth knowing").
  *
  * A `widget.set` / `checklist.set` carries `baseVersion`: the server calls the edit a conflict when another
  * client changed one of its fields after that version. So the version must be the one whose value was on

@@ -1,7 +1,8 @@
 /**
  * Messages between tabs and the service worker: one map per direction.
  * - Tab -> SW: postMessage commands. Those with a `requestId` get exactly one `reply` back, posted to the
- *   asking client. Every command also counts as a keep-alive (BROWSER-FACTS.md: only events keep a SW up).
+ *   asking client. Every command also counts as a keep-alive (docs/browser-facts.md "Lifetime": only
+ *   events keep a SW up).
  * - SW -> tabs: one BroadcastChannel (`BROADCAST_CHANNEL`), each message with `seq` increasing by 1 per SW
  *   instance (`swInstance`); a tab that sees a gap, or a new instance, re-reads IndexedDB.
  * IndexedDB records have their own schemas here too, because a record read back is a boundary.

@@ -1,4 +1,4 @@
-/** WebSocket `/api/ws` frames, one union per direction (PROTOCOL.md "WebSocket"). */
+/** WebSocket `/api/ws` frames, one union per direction (docs/protocol.md "WebSocket"). */
 import * as v from 'valibot';
 import { ClientIdSchema, DashboardIdSchema, UserIdSchema } from './ids.ts';
 import { ChangeSchema, MutationResultSchema } from './result.ts';

@@ -1,4 +1,4 @@
-/** HTTP bodies and answers (PROTOCOL.md "HTTP"). */
+/** HTTP bodies and answers (docs/protocol.md "HTTP"). */
 import * as v from 'valibot';
 import { ClientIdSchema, DashboardIdSchema } from './ids.ts';
 import { LIMITS } from './limits.ts';

@@ -1,6 +1,6 @@
 /**
  * Branded ids. Every id on the wire is `prefix_` followed by 1-64 characters of `[0-9A-Za-z_-]`
- * (PROTOCOL.md "Ids"). Mutation ids are time-sortable (ULID-style body) so that sorting by id sorts by
+ * (docs/protocol.md "Ids"). Mutation ids are time-sortable (ULID-style body) so that sorting by id sorts by
  * creation time; the outbox relies on that only as a tie-breaker, never for correctness.
  */
 import * as v from 'valibot';

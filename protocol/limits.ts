@@ -1,4 +1,4 @@
-/** Limits of PROTOCOL.md "Limits". Over a limit the answer is `too-large`, never a silent truncation. */
+/** Limits of docs/protocol.md "Limits". Over a limit the answer is `too-large`, never a silent truncation. */
 export const LIMITS = {
   /** Socket frames and HTTP bodies. */
   maxFrameBytes: 1024 * 1024,

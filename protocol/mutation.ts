@@ -1,4 +1,4 @@
-/** Mutations (PROTOCOL.md "Mutation"): one schema per name, args checked with the limits. */
+/** Mutations (docs/protocol.md "Mutation"): one schema per name, args checked with the limits. */
 import * as v from 'valibot';
 import { ClientIdSchema, DashboardIdSchema, ItemIdSchema, MutationIdSchema, WidgetIdSchema } from './ids.ts';
 import { LIMITS } from './limits.ts';

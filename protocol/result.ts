@@ -1,4 +1,4 @@
-/** Result of one mutation and the change feed (PROTOCOL.md "Result of one mutation", "Change"). */
+/** Result of one mutation and the change feed (docs/protocol.md "Result of one mutation", "Change"). */
 import * as v from 'valibot';
 import { ClientIdSchema, DashboardIdSchema, MutationIdSchema, UserIdSchema, WidgetIdSchema } from './ids.ts';
 import { WidgetSchema } from './widget.ts';

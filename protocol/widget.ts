@@ -1,4 +1,4 @@
-/** Widgets as the server and every replica hold them (PROTOCOL.md "Widget"). */
+/** Widgets as the server and every replica hold them (docs/protocol.md "Widget"). */
 import * as v from 'valibot';
 import { ItemIdSchema, UserIdSchema, WidgetIdSchema } from './ids.ts';
 import { LIMITS } from './limits.ts';

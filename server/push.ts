@@ -1,7 +1,7 @@
 /**
  * One push, whatever the transport: apply the batch, count and time it, then fan the committed changes out.
  * Publishing (server/fanout.ts) happens before this resolves, so a socket pusher that is subscribed has its `changes` queued
- * before its `push-result` (the echo order of PROTOCOL.md).
+ * before its `push-result` (docs/protocol.md "Precise rules", "Echo order").
  */
 import type { ClientId, User } from '../protocol/index.ts';
 import type { ServerContext } from './context.ts';

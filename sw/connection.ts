@@ -18,7 +18,7 @@
  *   `stableMs` (so a server that welcomes and drops at once is backed off, not hammered) and on
  *   `setOnline(true)`.
  * - Offline closes the socket at once: DevTools' offline emulation freezes an open socket instead of
- *   closing it (BROWSER-FACTS.md), so waiting for `onclose` would show "Online" for minutes.
+ *   closing it (docs/browser-facts.md "Offline"), so waiting for `onclose` would show "Online" for minutes.
  * - A socket that delivers no frame (pong included) for `silenceMs` is dead, whatever its readyState says.
  * - Recovery in seconds: while backing off from a server that could not be reached at all (no welcome), and
  *   someone wants the socket (a tab is open), a cheap health probe runs every `probeMs` (jittered); the

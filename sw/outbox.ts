@@ -1,6 +1,6 @@
 /**
  * Outbox rules as pure functions over entries: what to append (coalescing), what to send next (per-widget
- * ordering), and what a push's results do to the outbox (settle). The store (outbox-store.ts) runs them
+ * ordering), and what a push's results do to the outbox (settle). The store (sw/store.ts) runs them
  * inside IndexedDB transactions; tests run them on plain arrays.
  *
  * Invariants:

@@ -1,5 +1,5 @@
 /**
- * Three-way merge of a note's text (docs/protocol.md "Conflicts": notes merge when they can). The texts are
+ * Three-way merge of a note's text (docs/protocol.md "Rules worth knowing": notes merge when they can). The texts are
  * cut into words, runs of white space and single punctuation marks, and node-diff3 merges the three token
  * lists: edits to different words merge, edits to the same words (or insertions at the same place) do not.
  * Word tokens rather than lines because a note is often one line; rather than characters because a

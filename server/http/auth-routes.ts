@@ -1,4 +1,4 @@
-/** Sign in, sign out, who am I (PROTOCOL.md "HTTP"). */
+/** Sign in, sign out, who am I (docs/protocol.md "HTTP"). */
 import { LoginBodySchema, parse, PasswordChangeBodySchema } from '../../protocol/index.ts';
 import { clientAddress, lockedMessage, loginFailed, loginRetryAfterS, loginSucceeded } from '../auth/login-throttle.ts';
 import { dummyPasswordHash, hashPassword, verifyPassword } from '../auth/password.ts';

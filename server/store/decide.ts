@@ -1,5 +1,5 @@
 /**
- * How one mutation of a batch is decided, the same in every backend (docs/server.md, "Push"): a replay
+ * How one mutation of a batch is decided, the same in every backend (docs/protocol.md "Precise rules"): a replay
  * answers the first result (an id belongs to its first sender), then the connection's client id, then
  * membership, then the shared mutators (`applyMutation`: tombstones, per-field conflicts, limits). The
  * backend supplies what it has read for the batch and how it records; an applied change is given the
@@ -21,8 +21,8 @@ import type { PushContext } from './store.ts';
  * The writer a field stamp names: the client *of this user*. A clientId is chosen by the device and anyone
  * can send it, so on its own it proved nothing: another member presenting someone's clientId made that
  * person's edits look like their own, and "the same writer never conflicts" turned a real conflict into a
- * silent overwrite. Users who share one browser profile share its clientId by design (DESIGN.md, "Whose
- * outbox"), which is why the stamp names both instead of the clientId being refused to all but one user.
+ * silent overwrite. Users who share one browser profile share its clientId by design (docs/protocol.md
+ * "Ids"), which is why the stamp names both instead of the clientId being refused to all but one user.
  */
 export function writerOf(ctx: Pick<PushContext, 'clientId' | 'userId'>): ClientId {
   return `${ctx.clientId}@${ctx.userId}` as ClientId;

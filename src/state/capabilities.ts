@@ -3,7 +3,7 @@
  *
  * Firefox and Safari/WebKit have no Background Sync, WebKitGTK has no `navigator.storage`, headless Firefox
  * never answers `navigator.storage.persist()`, and only Chromium offers an install prompt
- * (../../docs/testing.md, "Firefox and WebKit"). The app feature-detects each, never waits on one of them
+ * (docs/browser-facts.md "Firefox and WebKit"). The app feature-detects each, never waits on one of them
  * before it can work, and says in plain words what the missing piece changes.
  */
 

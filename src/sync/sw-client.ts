@@ -9,7 +9,7 @@
  *   that posts each again until the worker answers it (mutation-line.ts), so none is lost to a worker that
  *   stops before answering.
  * - Keeps the SW alive (a message every KEEPALIVE_MS) and relays what only pages see: online/offline and
- *   visibility (BROWSER-FACTS.md).
+ *   visibility (docs/browser-facts.md "Lifetime", "Offline").
  *
  * Invariants: signals change only here; a mutation shows in `outbox` from the moment `mutate` is called
  * (a provisional entry until the SW's outbox broadcast holding it arrives), so the optimistic view never

@@ -435,7 +435,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   // ---- Faults -----------------------------------------------------------------------------------------------
   /**
    * Makes sure the device's service worker runs (it answers a `get-state`) before its network emulation
-   * changes: changing it under a stopped worker can hang Chromium's CDP (docs/testing.md, "Two traps").
+   * changes: changing it under a stopped worker can hang Chromium's CDP (docs/browser-facts.md "Offline").
    * A person's next action would wake the worker anyway; this only keeps the harness out of that trap.
    */
   async function wakeWorker(d: Device): Promise<void> {

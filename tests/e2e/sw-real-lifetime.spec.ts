@@ -1,6 +1,6 @@
 /**
  * The service worker's real lifetime, outside Playwright: Playwright attaches DevTools to service workers
- * and Chromium then never idle-stops them (BROWSER-FACTS.md), which would hide exactly what this checks.
+ * and Chromium then never idle-stops them (docs/browser-facts.md "Lifetime"), which would hide exactly what this checks.
  * So Chromium is launched here by hand, and the test talks CDP to the page target only (its own
  * WebSocket, no auto-attach), never to the worker.
  *

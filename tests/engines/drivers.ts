@@ -1,7 +1,7 @@
 /**
- * The two stock drivers that can drive Debian's Firefox ESR and WebKitGTK (BROWSER-FACTS.md: Playwright
- * cannot), behind the few calls the field story needs. One browser per engine for the whole run; tabs share
- * its profile, so they share one service worker.
+ * The two stock drivers that can drive Debian's Firefox ESR and WebKitGTK (docs/browser-facts.md
+ * "Firefox and WebKit": Playwright cannot), behind the few calls the field story needs. One browser per
+ * engine for the whole run; tabs share its profile, so they share one service worker.
  *
  * - Firefox: puppeteer-core over WebDriver BiDi, headless.
  * - WebKit: selenium-webdriver against WebKitWebDriver driving MiniBrowser, under an Xvfb started here

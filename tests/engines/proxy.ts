@@ -3,7 +3,7 @@
  * the service worker's WebSocket go through it. `offline()` destroys every open connection (the worker's
  * socket really closes, unlike Chromium's emulation, which freezes it) and resets new ones, which the
  * browser sees as a refused connection; `online()` forwards again. Firefox's and WebKit's network emulation
- * does not reach the service worker (BROWSER-FACTS.md), so this is how a device goes offline here.
+ * does not reach the service worker (docs/browser-facts.md "Offline"), so this is how a device goes offline here.
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
 

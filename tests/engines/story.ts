@@ -315,7 +315,7 @@ export async function runStory(browser: EngineBrowser, staticDir: string, log: (
       await tab1.goto('about:blank');
       await tab2.goto('about:blank');
       // Let the worker stop: Firefox 20 s after its last event (the idle_timeout pref set at launch), WebKit
-      // 10 s after its last page left (BROWSER-FACTS.md). The drain below is then the worker's start.
+      // 10 s after its last page left (docs/browser-facts.md "Lifetime"). The drain below is then the worker's start.
       await new Promise((r) => setTimeout(r, engine === 'firefox' ? 23_000 : 12_000));
       w.proxy.online();
       await new Promise((r) => setTimeout(r, 3000));

@@ -1,4 +1,7 @@
-/** The conflict rules of PROTOCOL.md, exercised through real sockets from two clients of one user. */
+/**
+ * The conflict rules of docs/protocol.md "Precise rules", exercised through real sockets from two clients of
+ * one user.
+ */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { newWidgetId, type DashboardId, type WidgetId } from '../../protocol/index.ts';
 import { firstDashboard, login, mutation, openSocket, startWorld, type TestSocket, type TestWorld } from './helpers.ts';

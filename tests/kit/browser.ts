@@ -1,5 +1,6 @@
 /**
- * One-line answers to what Playwright does not do for a service-worker app (BROWSER-FACTS.md):
+ * One-line answers to what Playwright does not do for a service-worker app (docs/browser-facts.md
+ * "Offline", "Driving the browsers"):
  * offline that the app notices at once, stopping a service worker, firing (periodic) Background Sync.
  */
 import type { BrowserContext, CDPSession, Page } from '@playwright/test';

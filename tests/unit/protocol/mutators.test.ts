@@ -1,4 +1,4 @@
-/** The mutators against every rule of PROTOCOL.md "Precise rules", one mutation at a time. */
+/** The mutators against every rule of docs/protocol.md "Precise rules", one mutation at a time. */
 import { describe, expect, it } from 'vitest';
 import {
   LIMITS,

@@ -8,7 +8,7 @@ import {
   requestPersistence,
 } from '../../../src/state/capabilities.ts';
 
-// What each engine exposes, as measured (BROWSER-FACTS.md, "Firefox and WebKit").
+// What each engine exposes, as measured (docs/browser-facts.md "Firefox and WebKit").
 const chromium = { SyncManager: class {}, onbeforeinstallprompt: null, navigator: { storage: { persist: async () => false } } };
 const firefox = { navigator: { storage: { persist: () => new Promise<boolean>(() => {}) } } };
 const webkitGtk = { navigator: {} };

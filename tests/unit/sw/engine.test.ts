@@ -77,7 +77,8 @@ describe('an outbox entry\'s life', () => {
     const id = data.value.entry.mutation.id;
     await waitForPush(h, 1);
 
-    // The server echoes the change before its push-result (PROTOCOL.md); the result is late, then lost.
+    // The server echoes the change before its push-result (docs/protocol.md "Precise rules", "Echo
+    // order"); the result is late, then lost.
     const w = counterWidget(WA, 2, 1);
     const seen = h.broadcasts.length;
     h.server.socket!.deliver({
@@ -352,7 +353,7 @@ describe('restart against the same IndexedDB', () => {
     const id = (r.data as { entry: OutboxEntry }).entry.mutation.id;
     await waitForPush(first, 1);
     expect(states(await first.outbox())).toEqual(['sending']);
-    // Stopped here: no close event ever runs inside the worker (BROWSER-FACTS.md).
+    // Stopped here: no close event ever runs inside the worker (docs/browser-facts.md "Lifetime").
 
     const server = new FakeServer();
     server.holdPushes = true;

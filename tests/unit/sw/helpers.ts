@@ -4,7 +4,8 @@
  * over a fresh fake-indexeddb database per test.
  *
  * Engine tests use the manual clock rather than vi.useFakeTimers: faking the global timers can hang
- * fake-indexeddb (BROWSER-FACTS.md), and the engine takes its time and timers from its env anyway.
+ * fake-indexeddb (docs/browser-facts.md "IndexedDB and storage"), and the engine takes its time and timers
+ * from its env anyway.
  */
 import 'fake-indexeddb/auto';
 import { afterEach, expect, vi } from 'vitest';
