@@ -57,12 +57,18 @@ export const IngestBodySchema = v.object({
   value: v.pipe(v.number(), v.finite()),
   at: v.optional(v.pipe(v.number(), v.finite(), v.minValue(0))),
 });
+/**
+ * `GET /api/health` (200, or 503 when the database does not answer): `degraded` while the cross-node hint
+ * connection is down (`listen`: `none` on a single node); the node still serves everything then.
+ */
 export const HealthResponseSchema = v.object({
-  status: v.literal('ok'),
-  db: v.literal('ok'),
+  status: v.picklist(['ok', 'degraded', 'error']),
+  db: v.picklist(['ok', 'error']),
+  listen: v.picklist(['none', 'ok', 'down']),
   connections: v.number(),
   uptimeS: v.number(),
 });
+export type HealthResponse = v.InferOutput<typeof HealthResponseSchema>;
 /**
  * `GET /api/activity` (an extension, docs/protocol.md): the newest changes of a dashboard, and the id and
  * name of each user who made one of them, so the activity list and conflict cards can say who. `users` is

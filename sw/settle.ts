@@ -1,5 +1,5 @@
 /**
- * What a push's results and a person's decisions do to the outbox (docs/service-worker.md, "Conflicts"):
+ * What a push's results and a person's decisions do to the outbox (docs/service-worker.md, "Draining the outbox"; docs/protocol.md, "Rules worth knowing"):
  * `settle` applies a batch's results with the conflict policy (manual parks, remote-wins drops, local-wins
  * re-issues on the server's version, non-overlapping note edits merge), and `resolve` applies a person's
  * choice on a parked conflict. Both plan on the outbox as it is at commit time (outbox.ts, resolve.ts are

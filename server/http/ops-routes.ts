@@ -1,7 +1,7 @@
 /** Health, Prometheus metrics, and metric ingest (authenticated by bearer token, not by session). */
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { DashboardIdSchema, IngestBodySchema, MetricKeySchema, parse, type DashboardId } from '../../protocol/index.ts';
+import { DashboardIdSchema, IngestBodySchema, MetricKeySchema, parse, type DashboardId, type HealthResponse } from '../../protocol/index.ts';
 import { hashToken } from '../auth/sessions.ts';
 import type { ServerContext } from '../context.ts';
 import { HttpError, invalid, rateLimited, readJson, sendEmpty, sendJson } from './respond.ts';
@@ -41,7 +41,7 @@ export const opsRoutes: Route[] = [
       // everything and still sees other nodes' changes, later (the safety sweep), so it stays in rotation.
       const listening = ctx.fanout.listening();
       const listen = listening === null ? 'none' : listening ? 'ok' : 'down';
-      const body = {
+      const body: HealthResponse = {
         status: !db ? 'error' : listen === 'down' ? 'degraded' : 'ok',
         db: db ? 'ok' : 'error',
         listen,

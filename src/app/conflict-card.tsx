@@ -31,7 +31,7 @@ export function ConflictCard({ first, entries }: { first: OutboxEntry; entries: 
   const mine = mineOf(entries, first);
   const title = (snapshot ?? base ?? mine)?.title ?? 'a widget';
   const fields = c?.fields ?? [];
-  // Who made theirs: the server stamps each widget with the user of its last change (PROTOCOL.md "Widget");
+  // Who made theirs: the server stamps each widget with the user of its last change (docs/protocol.md "Widget");
   // the name comes from the activity feed. My own change from another device conflicts too (same user,
   // another client), so "you" says which device.
   const me = client.user.value?.id ?? null;

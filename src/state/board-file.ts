@@ -7,7 +7,7 @@
  * ids, versions, who changed what, and a metric's points (those are the sensor's, and keep coming).
  *
  * Importing never reuses ids: every widget and item gets a new one, so a file can be imported any number
- * of times, into any dashboard, without colliding with what is there (PROTOCOL.md: a `widget.create` with
+ * of times, into any dashboard, without colliding with what is there (docs/protocol.md "Precise rules": a `widget.create` with
  * an id in use is rejected).
  */
 import * as v from 'valibot';

@@ -2,7 +2,7 @@
  * The server's truth, read through its HTTP API the way any client would: what a convergence test compares
  * every tab's view against.
  */
-import type { DashboardSummary, Widget } from '../../protocol/index.ts';
+import { HealthResponseSchema, parse, type DashboardSummary, type HealthResponse, type Widget } from '../../protocol/index.ts';
 
 export interface ApiSession {
   url: string;
@@ -42,7 +42,10 @@ export async function serverState(s: ApiSession, dashboardId: string): Promise<W
   return body.reset.widgets.slice().sort((a, b) => a.id.localeCompare(b.id));
 }
 
-export async function apiHealth(url: string): Promise<{ status: string; connections: number }> {
+/** The server's health, read with the protocol's schema (a server answering otherwise fails the call). */
+export async function apiHealth(url: string): Promise<HealthResponse> {
   const r = await fetch(`${url}/api/health`);
-  return (await r.json()) as { status: string; connections: number };
+  const body = parse(HealthResponseSchema, await r.json());
+  if (!body.ok) throw new Error(`unexpected /api/health answer: ${body.message}`);
+  return body.value;
 }

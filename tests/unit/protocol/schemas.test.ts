@@ -107,7 +107,7 @@ describe('mutations', () => {
 });
 
 describe('frames and bodies', () => {
-  it('accepts the client frames of PROTOCOL.md and refuses unknown types', () => {
+  it('accepts the client frames of docs/protocol.md and refuses unknown types', () => {
     const frames = [
       { type: 'hello', protocol: 1, clientId: 'c_1' },
       { type: 'subscribe', dashboardId: 'd_1', cursor: 0 },
