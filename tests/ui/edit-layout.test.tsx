@@ -125,7 +125,7 @@ describe('undo toast', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Discard' }));
     await act(async () => void fireEvent.click(screen.getByRole('button', { name: 'Confirm discard' })));
     expect(client.discard).toHaveBeenCalledWith(edit.mutation.id);
-    expect(toast()?.textContent).toMatch(/^Discarded: Checklist 'Checks': ticked 'Oil'\./);
+    expect(toast()?.textContent).toMatch(/^Discarded: Checklist ‘Checks’: ticked ‘Oil’\./);
     await act(async () => void fireEvent.click(undo()));
     expect(client.mutate.mock.calls).toEqual([[DASH, { name: 'checklist.set', args: edit.mutation.args }, 3, null]]);
   });
