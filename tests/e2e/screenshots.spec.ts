@@ -212,3 +212,39 @@ test('dark mode, grouped activity and pending, export and import, 1280 and 360 p
   await expect(light.page.getByRole('alert')).toHaveText('This file is not a Fieldboard dashboard file: it is not JSON.');
   await narrow(light.page, 'export-import-refused');
 });
+
+test('a metric with data and long content, 1280 and 360 px', async ({ browser }) => {
+  const token = 'screenshot-ingest-token-0123456789';
+  const server = await startKitServer({ env: { FIELDBOARD_INGEST_TOKEN: token } });
+  try {
+    const a = await device(browser, server.url, { viewport: { width: 1280, height: 900 } });
+    const page = a.page;
+    const dashboardId = await page.evaluate(async () => ((await (await fetch('/api/dashboards')).json()) as { dashboards: { id: string }[] }).dashboards[0].id);
+    const values = [41.2, 42.5, 43.1, 45, 44.2, 46.8, 47.3, 45.9, 44.1, 42.7, 43.6, 48.2];
+    for (const value of values) {
+      const r = await fetch(`${server.url}/api/ingest/${dashboardId}/flow`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ value }),
+      });
+      expect(r.status).toBe(202);
+    }
+    const flow = widget(page, 'Flow rate');
+    await expect(flow.locator('.metric-value')).toHaveText('48.2');
+    await expect(flow).toContainText('min 41.2 · max 48.2');
+    // Long content: a serial number and a URL without spaces, in a note and in a checklist item.
+    await typeNote(page, 'Replaced seal on pump P-2023-000004711-B; manual at https://example.com/manuals/pumps/series-4000/maintenance/seals.pdf');
+    const list = widget(page, 'Valve check');
+    await list.getByRole('textbox', { name: 'New item' }).fill('Check https://example.com/very/long/path/to/the/valve/inspection/checklist/2026');
+    await list.getByRole('button', { name: 'Add' }).click();
+    await waitForSynced(page);
+    for (const [width, suffix] of [[1280, ''], [360, '-360']] as const) {
+      await page.setViewportSize({ width, height: width > 600 ? 900 : 780 });
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
+      await noSeriousAxe(page);
+      await page.screenshot({ path: join(OUT, `metric-long-content${suffix}.png`), fullPage: true });
+    }
+  } finally {
+    await server.stop();
+  }
+});

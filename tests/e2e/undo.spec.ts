@@ -74,7 +74,7 @@ test('a discarded pending change is queued again by Undo and reaches the other d
   await a.page.getByRole('button', { name: 'Pending changes' }).click();
   await a.page.getByRole('button', { name: 'Discard' }).click();
   await a.page.getByRole('button', { name: 'Confirm discard' }).click();
-  await expect(toast(a.page)).toHaveText(/Discarded: Counter 'Pumps' \+1\./);
+  await expect(toast(a.page)).toHaveText(/Discarded: Counter ‘Pumps’ \+1\./);
   await expect(a.page.getByText('Nothing pending')).toBeVisible();
   await toast(a.page).getByRole('button', { name: 'Undo' }).click();
   await expect.poll(() => pendingCount(a.page)).toBe(1);
