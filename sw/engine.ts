@@ -31,7 +31,7 @@ import {
 import { backoffDelay } from './backoff.ts';
 import { Broadcaster, type ChannelLike } from './broadcaster.ts';
 import { Connection, type SocketLike, type TimerId } from './connection.ts';
-import { isQuotaError } from './db.ts';
+import { isQuotaError } from '../contract/local-db/index.ts';
 import { pullOverHttp, pushOverHttp, socketRefusal, type FetchLike } from './http.ts';
 import { MAX_BATCH, entriesOfWidget, planSettle, planTransientFailure, selectBatch, type ResolvePlan, type SettlePlan } from './outbox.ts';
 import { planNoteMerge, planResolve } from './resolve.ts';

@@ -18,6 +18,7 @@
  */
 import { touchedFields, type DashboardId, type Mutation, type MutationId, type MutationResult, type UserId, type Widget, type WidgetId } from '../protocol/index.ts';
 import { earliestBase, overwrites, type ActivityEntry, type ConflictPolicy, type OutboxEntry } from '../contract/index.ts';
+import { newOutboxEntry } from '../contract/local-db/index.ts';
 
 export const MAX_BATCH = 500;
 
@@ -93,17 +94,7 @@ export function planAppend(args: {
       replaces: target.mutation.id === coalesced.id ? null : target.mutation.id,
     };
   }
-  const entry: OutboxEntry = {
-    mutation,
-    userId: args.userId,
-    state: 'queued',
-    order: args.order,
-    attempts: 0,
-    nextAttemptAt: 0,
-    lastError: null,
-  };
-  if (mutation.name !== 'widget.create' && base) entry.base = base;
-  return { put: entry, replaces: null };
+  return { put: newOutboxEntry(mutation, args.userId, args.order, mutation.name === 'widget.create' ? null : base), replaces: null };
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * The real `SyncClient`: the page side of the service worker's sync engine.
  *
- * - Paints at once from IndexedDB (identity, dashboards, outbox, replica, activity) through sw/db.ts,
+ * - Paints at once from IndexedDB (identity, dashboards, outbox, replica, activity) through contract/local-db/,
  *   before the SW answers: an offline cold start shows the last state.
  * - Then follows the SW's BroadcastChannel. Messages are numbered per SW instance; a gap or a new instance
  *   (the SW was stopped and restarted) means "re-read IndexedDB", which holds everything broadcast.
@@ -39,6 +39,7 @@ import {
   DbHandle,
   ensureClientId,
   isQuotaError,
+  newOutboxEntry,
   readActivity,
   readDashboards,
   readIdentity,
@@ -46,7 +47,7 @@ import {
   readPolicy,
   readReplica,
   writeDashboards,
-} from '../../sw/db.ts';
+} from '../../contract/local-db/index.ts';
 import { detectCapabilities, requestPersistence, type BrowserCapabilities, type CapabilityScope } from '../state/capabilities.ts';
 import { Requests, type RequestCommand } from './requests.ts';
 import { MutationLine } from './mutation-line.ts';
@@ -502,7 +503,7 @@ export class SwSyncClient implements SyncClient {
     if (!checked.ok) throw new Error(checked.message);
     const mutation: Mutation = checked.value;
     const order = Math.max(0, ...this.outbox.value.map((e) => e.order)) + 1;
-    const entry: OutboxEntry = { mutation, userId: user.id, state: 'queued', order, attempts: 0, nextAttemptAt: 0, lastError: null };
+    const entry = newOutboxEntry(mutation, user.id, order);
     this.provisional.set(mutation.id, { entry, untilSeq: Infinity, swInstance: null });
     this.publishOutbox();
     try {

@@ -7,7 +7,7 @@ import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { parse, type ClientId, type MutationId } from '../../../protocol/index.ts';
 import { MutateReplyDataSchema, StateReplyDataSchema, type OutboxEntry, type SwBroadcast } from '../../../contract/index.ts';
-import { readActivity, readReplica } from '../../../sw/db.ts';
+import { readActivity, readReplica } from '../../../contract/local-db/index.ts';
 import {
   ALICE,
   BOB,
