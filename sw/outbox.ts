@@ -17,7 +17,7 @@
  *   told), discarded or resolved by a person or the policy (recorded in the activity list).
  */
 import { touchedFields, type DashboardId, type Mutation, type MutationId, type MutationResult, type UserId, type Widget, type WidgetId } from '../protocol/index.ts';
-import { earliestBase, overwrites, type ActivityEntry, type ConflictPolicy, type OutboxEntry } from '../contract/index.ts';
+import { describeEntry, earliestBase, overwrites, type ActivityEntry, type ConflictPolicy, type OutboxEntry } from '../contract/index.ts';
 import { newOutboxEntry } from '../contract/local-db/index.ts';
 
 export const MAX_BATCH = 500;
@@ -148,30 +148,6 @@ export interface SettleContext {
   merge(entry: OutboxEntry, fields: string[], server: Widget | null): (ResolvePlan & { title: string }) | null;
 }
 
-/** Titles for messages: the widget as this client last knew it. */
-export function describe(entry: OutboxEntry, server: Widget | null = null): string {
-  const w = entry.base ?? entry.conflict?.base ?? server;
-  const title = w?.title ? `"${w.title}"` : 'a widget';
-  switch (entry.mutation.name) {
-    case 'widget.create':
-      return `Creating "${entry.mutation.args.title}"`;
-    case 'widget.delete':
-      return `Deleting ${title}`;
-    case 'widget.move':
-      return `Moving ${title}`;
-    case 'counter.add':
-      return `Adding ${entry.mutation.args.delta} to ${title}`;
-    case 'checklist.add':
-      return `Adding "${entry.mutation.args.text}" to ${title}`;
-    case 'checklist.remove':
-      return `Removing an item of ${title}`;
-    case 'checklist.set':
-      return `Editing an item of ${title}`;
-    case 'widget.set':
-      return `Editing ${Object.keys(entry.mutation.args.patch).join(', ')} of ${title}`;
-  }
-}
-
 /**
  * What a push's results do. Applied and rejected entries leave; conflicts park (manual) or resolve by
  * policy; an entry the answer did not mention goes back to `queued` (one attempt more) for the next batch.
@@ -196,7 +172,7 @@ export function planSettle(batch: OutboxEntry[], results: MutationResult[], ctx:
         break;
       case 'rejected':
         plan.remove.push(e.mutation.id);
-        plan.activity.push({ ...at, kind: 'rejected', code: r.code, message: `${describe(e)} was undone: ${r.message}` });
+        plan.activity.push({ ...at, kind: 'rejected', code: r.code, message: `${describeEntry(e)} — undone: ${r.message}` });
         break;
       case 'conflict': {
         const merged = ctx.merge(e, r.fields, r.server);
@@ -227,7 +203,7 @@ export function planSettle(batch: OutboxEntry[], results: MutationResult[], ctx:
           plan.activity.push({
             ...at,
             kind: 'auto-resolved',
-            message: `${describe(e, r.server)} was dropped: ${what} (remote wins)`,
+            message: `${describeEntry(e, r.server)} — dropped: ${what} (remote wins)`,
             mutationIds: [e.mutation.id],
           });
         } else {
@@ -238,7 +214,7 @@ export function planSettle(batch: OutboxEntry[], results: MutationResult[], ctx:
           plan.activity.push({
             ...at,
             kind: 'auto-resolved',
-            message: `${describe(e, r.server)} conflicted and was ${r.server === null ? 'restored as a new widget' : 'sent again over the other change'} (local wins)`,
+            message: `${describeEntry(e, r.server)} — conflicted and was ${r.server === null ? 'restored as a new widget' : 'sent again over the other change'} (local wins)`,
             mutationIds: resolved.remove.includes(e.mutation.id) ? resolved.remove : [e.mutation.id, ...resolved.remove],
           });
         }

@@ -18,6 +18,7 @@ import {
   bumpOutboxGen,
   ensureClientId,
   getMeta,
+  movesForward,
   readCursor,
   setMeta,
   userOutbox,
@@ -370,7 +371,7 @@ async function applyReplica(tx: RwTx, u: ReplicaUpdate): Promise<void> {
   }
   for (const c of u.changes) {
     const old = validReplica(await widgets.get([u.dashboardId, c.widgetId]));
-    if (old && old.version >= c.version) continue;
+    if (!movesForward(old?.version, c.version)) continue;
     await widgets.put({ dashboardId: u.dashboardId, widgetId: c.widgetId, version: c.version, widget: c.widget });
   }
   const top = Math.max(u.seq ?? 0, ...u.changes.map((c) => c.seq));

@@ -7,3 +7,4 @@
 export * from './schema.ts';
 export * from './records.ts';
 export * from './outbox.ts';
+export * from './replica.ts';

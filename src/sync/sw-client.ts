@@ -39,6 +39,7 @@ import {
   DbHandle,
   ensureClientId,
   isQuotaError,
+  movesForward,
   newOutboxEntry,
   readActivity,
   readDashboards,
@@ -254,7 +255,7 @@ export class SwSyncClient implements SyncClient {
     const byId = new Map<WidgetId, Widget>(s.value.map((w) => [w.id, w]));
     const versions = new Map<WidgetId, number>(s.value.map((w) => [w.id, w.version]));
     for (const c of changes) {
-      if ((versions.get(c.widgetId) ?? 0) >= c.version) continue;
+      if (!movesForward(versions.get(c.widgetId), c.version)) continue;
       versions.set(c.widgetId, c.version);
       if (c.widget) byId.set(c.widgetId, c.widget);
       else byId.delete(c.widgetId);

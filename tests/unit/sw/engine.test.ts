@@ -107,7 +107,7 @@ describe('an outbox entry\'s life', () => {
     await waitFor(async () => expect(await h.outbox()).toEqual([]));
     const activity = await readActivity(await h.store.handle.get(), ALICE.id);
     expect(activity).toEqual([
-      expect.objectContaining({ kind: 'rejected', code: 'not-found', widgetId: WA, message: 'Deleting a widget was undone: no such widget' }),
+      expect.objectContaining({ kind: 'rejected', code: 'not-found', widgetId: WA, message: 'A widget deleted — undone: no such widget' }),
     ]);
     await waitFor(() => expect(h.broadcasts.filter((b) => b.type === 'activity')).toHaveLength(1));
   });
