@@ -80,7 +80,7 @@ export async function setMeta<K extends MetaKey>(
   await tx.objectStore('meta').put(value, key);
 }
 
-// ---- Reads shared by the worker and the page ----------------------------------------------------------------
+// ---- Reads shared by the worker and the page ------------------------------------------------------------
 
 /** This browser profile's client id, created once (the transaction makes SW and page agree on one). */
 export async function ensureClientId(db: FieldboardDb): Promise<ClientId> {

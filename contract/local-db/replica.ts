@@ -4,7 +4,7 @@
  * cannot bring a widget back) and the page to its in-memory replica between re-reads (src/sync/).
  */
 
-/** Does a change at version `incoming` move a replica forward that holds `held` (undefined: nothing) for its widget? */
+/** Does a change at version `incoming` move forward a replica holding `held` for its widget (undefined: none)? */
 export function movesForward(held: number | undefined, incoming: number): boolean {
   return held === undefined || incoming > held;
 }

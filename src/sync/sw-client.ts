@@ -11,8 +11,9 @@
  * - requests.ts and mutation-line.ts: commands with one typed answer each, and mutations posted again until
  *   the worker answers, so none is lost to a worker that stops before answering.
  *
- * Invariants: the signals change only through these parts; a refusal from the worker is a `ReplyError`
- * with its code (contract/replies.ts), and a full disk also shows as `storageError`.
+ * Invariants: the signals change only here and in these parts, never in components; a refusal from the
+ * worker is a `ReplyError` with its code (contract/replies.ts), and a full disk also shows as
+ * `storageError`; the `SyncClient` interface (types.ts) is all the UI sees.
  */
 import { batch, signal, type ReadonlySignal, type Signal } from '@preact/signals';
 import { MutationSchema, newMutationId, parse, type ClientId, type DashboardId, type DashboardSummary, type Mutation, type MutationId, type MutationInput, type User, type Widget, type WidgetId } from '../../protocol/index.ts';
@@ -138,8 +139,8 @@ export class SwSyncClient implements SyncClient {
   }
 
   private paint(): Promise<void> {
-    const { db, user, connection, dashboards, activity, policy } = this;
-    return paintFromDisk({ db, user, connection, dashboards, activity, policy, outbox: this.pending, replicas: this.replicas, storageFailed: (e) => this.storageFailed(e) });
+    const { db, user, connection, dashboards, activity, policy, pending: outbox, replicas } = this;
+    return paintFromDisk({ db, user, connection, dashboards, activity, policy, outbox, replicas, storageFailed: (e) => this.storageFailed(e) });
   }
 
   /** First contact: the SW's state and numbering, then the server's dashboards list. */
@@ -175,7 +176,7 @@ export class SwSyncClient implements SyncClient {
     this.replicas.clear();
   }
 
-  // ---- SyncClient ------------------------------------------------------------------------------------------
+  // ---- SyncClient ----------------------------------------------------------------------------------------
 
   confirmed(dashboardId: DashboardId): ReadonlySignal<Widget[]> {
     return this.replicas.of(dashboardId);
