@@ -3,7 +3,7 @@
  * service worker compiled from sw/sw.ts to /sw.js with the precache manifest injected. That second build
  * does not inherit this file's plugins, which is fine: the SW is plain TypeScript with no JSX.
  *
- * Registration is ours (src/sync/sw-client.ts, workbox-window), so `injectRegister: false`; updates wait for
+ * Registration is ours (src/sync/worker-link.ts, workbox-window), so `injectRegister: false`; updates wait for
  * the person's consent ('prompt'), because swapping the SW under a running page kills its socket.
  */
 import { defineConfig, type Plugin } from 'vite';

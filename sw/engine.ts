@@ -29,7 +29,7 @@ import { CLOSE_CODES } from '../protocol/index.ts';
 import { Broadcaster } from './broadcaster.ts';
 import { Connection } from './connection.ts';
 import { EngineCore, type EngineEnv } from './core.ts';
-import { isQuotaError } from './db.ts';
+import { isQuotaError } from '../contract/local-db/index.ts';
 import { Drain, type DrainState } from './drain.ts';
 import { socketRefusal } from './http.ts';
 import { ReplicaSync } from './replica-sync.ts';

@@ -17,7 +17,8 @@
  *   told), discarded or resolved by a person or the policy (recorded in the activity list).
  */
 import { quote, touchedFields, type DashboardId, type Mutation, type MutationId, type MutationResult, type UserId, type Widget, type WidgetId } from '../protocol/index.ts';
-import { earliestBase, overwrites, type ActivityEntry, type ConflictPolicy, type OutboxEntry } from '../contract/index.ts';
+import { describeEntry, earliestBase, overwrites, type ActivityEntry, type ConflictPolicy, type OutboxEntry } from '../contract/index.ts';
+import { newOutboxEntry } from '../contract/local-db/index.ts';
 
 export const MAX_BATCH = 500;
 
@@ -93,17 +94,7 @@ export function planAppend(args: {
       replaces: target.mutation.id === coalesced.id ? null : target.mutation.id,
     };
   }
-  const entry: OutboxEntry = {
-    mutation,
-    userId: args.userId,
-    state: 'queued',
-    order: args.order,
-    attempts: 0,
-    nextAttemptAt: 0,
-    lastError: null,
-  };
-  if (mutation.name !== 'widget.create' && base) entry.base = base;
-  return { put: entry, replaces: null };
+  return { put: newOutboxEntry(mutation, args.userId, args.order, mutation.name === 'widget.create' ? null : base), replaces: null };
 }
 
 /**
@@ -157,30 +148,6 @@ export interface SettleContext {
   merge(entry: OutboxEntry, fields: string[], server: Widget | null): (ResolvePlan & { title: string }) | null;
 }
 
-/** Titles for messages: the widget as this client last knew it. */
-export function describe(entry: OutboxEntry, server: Widget | null = null): string {
-  const w = entry.base ?? entry.conflict?.base ?? server;
-  const title = w?.title ? quote(w.title) : 'a widget';
-  switch (entry.mutation.name) {
-    case 'widget.create':
-      return `Creating ${quote(entry.mutation.args.title)}`;
-    case 'widget.delete':
-      return `Deleting ${title}`;
-    case 'widget.move':
-      return `Moving ${title}`;
-    case 'counter.add':
-      return `Adding ${entry.mutation.args.delta} to ${title}`;
-    case 'checklist.add':
-      return `Adding ${quote(entry.mutation.args.text)} to ${title}`;
-    case 'checklist.remove':
-      return `Removing an item of ${title}`;
-    case 'checklist.set':
-      return `Editing an item of ${title}`;
-    case 'widget.set':
-      return `Editing ${Object.keys(entry.mutation.args.patch).join(', ')} of ${title}`;
-  }
-}
-
 /**
  * What a push's results do. Applied and rejected entries leave; conflicts park (manual) or resolve by
  * policy; an entry the answer did not mention goes back to `queued` (one attempt more) for the next batch.
@@ -205,7 +172,7 @@ export function planSettle(batch: OutboxEntry[], results: MutationResult[], ctx:
         break;
       case 'rejected':
         plan.remove.push(e.mutation.id);
-        plan.activity.push({ ...at, kind: 'rejected', code: r.code, message: `${describe(e)} was undone: ${r.message}` });
+        plan.activity.push({ ...at, kind: 'rejected', code: r.code, message: `${describeEntry(e)} — undone: ${r.message}` });
         break;
       case 'conflict': {
         const merged = ctx.merge(e, r.fields, r.server);
@@ -236,7 +203,7 @@ export function planSettle(batch: OutboxEntry[], results: MutationResult[], ctx:
           plan.activity.push({
             ...at,
             kind: 'auto-resolved',
-            message: `${describe(e, r.server)} was dropped: ${what} (your conflict setting: Keep the other change)`,
+            message: `${describeEntry(e, r.server)} — dropped: ${what} (your conflict setting: Keep the other change)`,
             mutationIds: [e.mutation.id],
           });
         } else {
@@ -247,7 +214,7 @@ export function planSettle(batch: OutboxEntry[], results: MutationResult[], ctx:
           plan.activity.push({
             ...at,
             kind: 'auto-resolved',
-            message: `${describe(e, r.server)} conflicted and was ${r.server === null ? 'restored as a new widget' : 'sent again over the other change'} (your conflict setting: Keep my change)`,
+            message: `${describeEntry(e, r.server)} — conflicted and was ${r.server === null ? 'restored as a new widget' : 'sent again over the other change'} (your conflict setting: Keep my change)`,
             mutationIds: resolved.remove.includes(e.mutation.id) ? resolved.remove : [e.mutation.id, ...resolved.remove],
           });
         }

@@ -14,6 +14,7 @@
  */
 import { applyOptimistic, type ClientId, type ItemId, type Mutation, type MutationId, type Widget, type WidgetId } from '../protocol/index.ts';
 import { baseWidgetOf, type ConflictResolution, type OutboxEntry } from '../contract/index.ts';
+import { newOutboxEntry } from '../contract/local-db/index.ts';
 import type { ResolveError, ResolvePlan } from './outbox.ts';
 import { mergeText } from './text-merge.ts';
 
@@ -26,17 +27,7 @@ export interface ResolveDeps {
 }
 
 function fresh(p: OutboxEntry, mutation: Mutation, base: Widget | null): OutboxEntry {
-  const e: OutboxEntry = {
-    mutation,
-    userId: p.userId,
-    state: 'queued',
-    order: p.order,
-    attempts: 0,
-    nextAttemptAt: 0,
-    lastError: null,
-  };
-  if (base) e.base = base;
-  return e;
+  return newOutboxEntry(mutation, p.userId, p.order, base);
 }
 
 /** `widgetEntries`: every outbox entry of the widget (of the signed-in user), in order. */

@@ -1,7 +1,7 @@
 /**
- * The service worker's transactions over the database of db.ts: each method is one transaction that does
- * only IndexedDB work (network happens before or after, never inside). Outbox writes are `strict`, so a
- * `queued` answer means the mutation is on disk.
+ * The service worker's transactions over the local database (contract/local-db/): each method is one
+ * transaction that does only IndexedDB work (network happens before or after, never inside). Outbox writes
+ * are `strict`, so a `queued` answer means the mutation is on disk.
  *
  * Invariants:
  * - Replica changes and the cursor that covers them commit together, with any outbox entries they settle:
@@ -15,16 +15,19 @@ import type { Change, DashboardId, Mutation, MutationId, User, UserId, Widget, W
 import type { ActivityEntry, ConflictPolicy, MutateFrom, OutboxEntry } from '../contract/index.ts';
 import {
   DbHandle,
+  bumpOutboxGen,
   ensureClientId,
   getMeta,
+  movesForward,
   readCursor,
   setMeta,
+  userOutbox,
   validCursor,
   validOutbox,
   validReplica,
   type CursorRecord,
   type FieldboardSchema,
-} from './db.ts';
+} from '../contract/local-db/index.ts';
 import { planAppend } from './outbox.ts';
 import { admit } from './tab-order.ts';
 
@@ -92,10 +95,8 @@ export class SwStore {
   constructor(readonly handle: DbHandle = new DbHandle()) {}
 
   /** Bumps the outbox generation inside a writing transaction; answers the new one. */
-  private async bump(tx: RwTx): Promise<number> {
-    const gen = ((await getMeta(tx, 'outboxGen')) ?? 0) + 1;
-    await setMeta(tx, 'outboxGen', gen);
-    return gen;
+  private bump(tx: RwTx): Promise<number> {
+    return bumpOutboxGen(tx);
   }
 
   /** After a committed write: the mirror follows it if it saw the previous generation, else it goes. */
@@ -173,12 +174,11 @@ export class SwStore {
   async outbox(userId: UserId): Promise<OutboxEntry[]> {
     const db = await this.handle.get();
     const tx = db.transaction(['outbox', 'meta']);
-    const range = IDBKeyRange.bound([userId, -Infinity], [userId, Infinity]);
-    const index = tx.objectStore('outbox').index('by-user-order');
-    const [gen, count] = await Promise.all([getMeta(tx, 'outboxGen').then((g) => g ?? 0), index.count(range)]);
+    const mine = userOutbox(tx, userId);
+    const [gen, count] = await Promise.all([getMeta(tx, 'outboxGen').then((g) => g ?? 0), mine.count()]);
     const cached = this.mirrored(db, userId, gen, count);
     if (cached) return cached;
-    const entries = validOutbox(await index.getAll(range));
+    const entries = await mine.entries();
     this.remember(db, userId, gen, entries);
     return [...entries];
   }
@@ -348,9 +348,7 @@ export class SwStore {
   async signOut(userId: UserId, discard: boolean): Promise<number> {
     return this.writing(async () => {
       const tx = await this.rw(['outbox', 'meta']);
-      const range = IDBKeyRange.bound([userId, -Infinity], [userId, Infinity]);
-      const index = tx.objectStore('outbox').index('by-user-order');
-      const keys = await index.getAllKeys(range);
+      const keys = await userOutbox(tx, userId).keys();
       if (discard) for (const k of keys) await tx.objectStore('outbox').delete(k);
       await setMeta(tx, 'identity', null);
       const gen = discard && keys.length ? await this.bump(tx) : null;
@@ -373,7 +371,7 @@ async function applyReplica(tx: RwTx, u: ReplicaUpdate): Promise<void> {
   }
   for (const c of u.changes) {
     const old = validReplica(await widgets.get([u.dashboardId, c.widgetId]));
-    if (old && old.version >= c.version) continue;
+    if (!movesForward(old?.version, c.version)) continue;
     await widgets.put({ dashboardId: u.dashboardId, widgetId: c.widgetId, version: c.version, widget: c.widget });
   }
   const top = Math.max(u.seq ?? 0, ...u.changes.map((c) => c.seq));

@@ -11,7 +11,7 @@ import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from
 import { NavigationRoute, registerRoute } from 'workbox-routing';
 import { parse } from '../protocol/index.ts';
 import { BROADCAST_CHANNEL, OUTBOX_SYNC_TAG, REFRESH_SYNC_TAG, TabCommandSchema, type Reply } from '../contract/index.ts';
-import { DbHandle } from './db.ts';
+import { DbHandle } from '../contract/local-db/index.ts';
 import { Engine } from './engine.ts';
 import { SwStore } from './store.ts';
 import { browserSocket } from './socket.ts';

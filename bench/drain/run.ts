@@ -24,6 +24,8 @@
  * mutations pushed over one socket in batches of 500 against the same N as one HTTP POST each.
  */
 
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from '@playwright/test';
 import WebSocket from 'ws';
 import { newClientId, type ClientId } from '../../protocol/index.ts';
@@ -33,6 +35,7 @@ import { startKitServer, type KitServer } from '../../tests/kit/server.ts';
 import { BENCH_LIMITS_ENV } from '../lib/limits.ts';
 import {
   buildPage,
+  buildScript,
   buildServiceWorker,
   launchChromium,
   pageHeap,
@@ -124,55 +127,24 @@ async function idbCount(page: Page, db: string, store: string): Promise<number> 
   );
 }
 
-/**
- * Writes N queued `counter.add` entries into the SW's outbox as its append would, in one transaction,
- * bumping `outboxGen` as every outbox write does (the SW's in-memory copy of the outbox follows it).
- */
-async function seedOutbox(page: Page, n: number, dashboardId: string, widgetId: string): Promise<string> {
+/** The seeding script (bench/drain/seed.ts), bundled: it writes through the local-database module. */
+async function seedScript(): Promise<string> {
+  const out = tempDir('drain-seed');
+  try {
+    await buildScript('bench/drain/seed.ts', out.dir, 'seed.js');
+    return readFileSync(join(out.dir, 'seed.js'), 'utf8');
+  } finally {
+    out.remove();
+  }
+}
+
+/** Writes N queued `counter.add` entries into the worker's outbox as its append would (bench/drain/seed.ts). */
+async function seedOutbox(page: Page, script: string, n: number, dashboardId: string, widgetId: string): Promise<string> {
+  // Evaluated over the DevTools protocol: the app's Content-Security-Policy refuses inline script tags.
+  await page.evaluate(script);
   return page.evaluate(
     ([count, d, w]) =>
-      new Promise<string>((res, rej) => {
-        const open = indexedDB.open('fieldboard');
-        open.onerror = () => rej(open.error);
-        open.onsuccess = () => {
-          const db = open.result;
-          const tx = db.transaction(['outbox', 'meta', 'widgets'], 'readwrite', { durability: 'strict' });
-          const meta = tx.objectStore('meta');
-          const got: Record<string, unknown> = {};
-          let pending = 5;
-          const read = (key: string, req: IDBRequest) => (req.onsuccess = () => ((got[key] = req.result), --pending === 0 && write()));
-          read('identity', meta.get('identity'));
-          read('clientId', meta.get('clientId'));
-          read('nextOrder', meta.get('nextOrder'));
-          read('outboxGen', meta.get('outboxGen'));
-          read('replica', tx.objectStore('widgets').get([d, w]));
-          const write = () => {
-            const userId = (got.identity as { id: string }).id;
-            const clientId = got.clientId as string;
-            const first = (got.nextOrder as number | undefined) ?? 1;
-            const base = (got.replica as { widget: unknown } | undefined)?.widget ?? null;
-            const now = Date.now();
-            const outbox = tx.objectStore('outbox');
-            for (let i = 0; i < count; i++) {
-              const id = `m_bench${String(i).padStart(6, '0')}${Math.random().toString(36).slice(2, 10)}`;
-              outbox.put({
-                mutation: { id, clientId, dashboardId: d, baseVersion: 0, createdAt: now, name: 'counter.add', args: { widgetId: w, delta: 1 } },
-                userId,
-                state: 'queued',
-                order: first + i,
-                attempts: 0,
-                nextAttemptAt: 0,
-                lastError: null,
-                base,
-              });
-            }
-            meta.put(first + count, 'nextOrder');
-            meta.put(((got.outboxGen as number | undefined) ?? 0) + 1, 'outboxGen');
-            tx.oncomplete = () => (db.close(), res(clientId));
-          };
-          tx.onerror = () => rej(tx.error);
-        };
-      }),
+      (window as unknown as { fieldboardSeedOutbox(n: number, d: string, w: string): Promise<string> }).fieldboardSeedOutbox(count, d, w),
     [n, dashboardId, widgetId] as const,
   );
 }
@@ -197,6 +169,7 @@ async function offlineClicks(page: Page, k: number): Promise<number> {
 const CLICKS = 3;
 
 export async function fieldboardSide(browser: Browser, server: KitServer, board: Board, n: number): Promise<DrainResult['fieldboard']> {
+  const seed = await seedScript();
   const context = await browser.newContext({ baseURL: server.url });
   await context.addInitScript(probeScript());
   const page = await context.newPage();
@@ -218,7 +191,7 @@ export async function fieldboardSide(browser: Browser, server: KitServer, board:
     const swEmpty = await serviceWorkerHeap(browser, server.url);
     const clickEmpty = await offlineClicks(page, CLICKS);
 
-    const clientId = await seedOutbox(page, n, board.dashboardId, board.counterId);
+    const clientId = await seedOutbox(page, seed, n, board.dashboardId, board.counterId);
     await page.reload();
     await page.getByText(`${n + CLICKS} pending`).waitFor({ timeout: 120_000 });
     await sleep(SETTLE_MS);

@@ -44,7 +44,12 @@ export async function buildPage(pageDir: string, outDir: string): Promise<void> 
 }
 
 /** A service worker script bundled into one classic script, `outDir/sw.js` (registered without type: 'module'). */
-export async function buildServiceWorker(entry: string, outDir: string): Promise<void> {
+export function buildServiceWorker(entry: string, outDir: string): Promise<void> {
+  return buildScript(entry, outDir, 'sw.js');
+}
+
+/** `entry` and what it imports bundled into one classic script, `outDir/fileName` (minified like the app). */
+export async function buildScript(entry: string, outDir: string, fileName: string): Promise<void> {
   await quietBuild({
     root: ROOT,
     define: { 'process.env.NODE_ENV': JSON.stringify('production') },
@@ -54,7 +59,7 @@ export async function buildServiceWorker(entry: string, outDir: string): Promise
       target: 'es2022',
       reportCompressedSize: false,
       copyPublicDir: false,
-      rollupOptions: { input: resolve(ROOT, entry), output: { format: 'iife', entryFileNames: 'sw.js' } },
+      rollupOptions: { input: resolve(ROOT, entry), output: { format: 'iife', entryFileNames: fileName } },
     },
   });
 }

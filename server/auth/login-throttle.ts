@@ -56,7 +56,7 @@ export async function loginSucceeded(store: Store, name: string, address: string
   await store.clearFailures(nameKey(name, address));
 }
 
-/** What the sign-in form shows (src/sync/sw-client.ts passes it through to its alert). */
+/** What the sign-in form shows (src/sync/account.ts passes it through to its alert). */
 export function lockedMessage(retryAfterS: number): string {
   const minutes = Math.ceil(retryAfterS / 60);
   const when = minutes >= 120 ? `${Math.ceil(minutes / 60)} hours` : minutes === 1 ? '1 minute' : `${minutes} minutes`;

@@ -11,7 +11,7 @@
  */
 import type { ClientId, DashboardId, User, Widget, WidgetId } from '../../protocol/index.ts';
 import type { ActivityEntry, OutboxEntry, Reply, TabCommand } from '../../contract/index.ts';
-import { DbHandle, openFieldboardDb } from '../../sw/db.ts';
+import { DbHandle, openFieldboardDb } from '../../contract/local-db/index.ts';
 import { Engine, type EngineEnv } from '../../sw/engine.ts';
 import { SwStore } from '../../sw/store.ts';
 import type { Rng } from './determinism.ts';

@@ -7,6 +7,7 @@ import { signal, type Signal } from '@preact/signals';
 import { vi } from 'vitest';
 import type { DashboardId, DashboardSummary, Mutation, MutationId, MutationInput, User, UserId, Widget, WidgetId, ClientId } from '../../protocol/index.ts';
 import type { ActivityEntry, ConflictPolicy, ConnectionState, OutboxEntry } from '../../contract/index.ts';
+import { newOutboxEntry } from '../../contract/local-db/index.ts';
 import type { SignInResult, SyncClient } from '../../src/sync/types.ts';
 
 export const USER: User = { id: 'u_demo' as UserId, name: 'demo' };
@@ -105,5 +106,5 @@ export function entry(
     createdAt,
     ...input,
   } as Mutation;
-  return { mutation, userId: USER.id, state: 'queued', order, attempts: 0, nextAttemptAt: 0, lastError: null, ...rest };
+  return { ...newOutboxEntry(mutation, USER.id, order), ...rest };
 }

@@ -7,7 +7,7 @@ import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { parse, type ClientId, type MutationId } from '../../../protocol/index.ts';
 import { MutateReplyDataSchema, StateReplyDataSchema, type OutboxEntry, type SwBroadcast } from '../../../contract/index.ts';
-import { readActivity, readReplica } from '../../../sw/db.ts';
+import { readActivity, readReplica } from '../../../contract/local-db/index.ts';
 import {
   ALICE,
   BOB,
@@ -108,7 +108,7 @@ describe('an outbox entry\'s life', () => {
     await waitFor(async () => expect(await h.outbox()).toEqual([]));
     const activity = await readActivity(await h.store.handle.get(), ALICE.id);
     expect(activity).toEqual([
-      expect.objectContaining({ kind: 'rejected', code: 'not-found', widgetId: WA, message: 'Deleting a widget was undone: no such widget' }),
+      expect.objectContaining({ kind: 'rejected', code: 'not-found', widgetId: WA, message: 'A widget deleted — undone: no such widget' }),
     ]);
     await waitFor(() => expect(h.broadcasts.filter((b) => b.type === 'activity')).toHaveLength(1));
   });

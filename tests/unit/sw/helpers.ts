@@ -15,7 +15,7 @@ import { SwBroadcastSchema, type ConnectionState, type OutboxEntry, type Reply, 
 /** A reply as a test reads it: either variant's fields, to compare and cast freely. */
 export type AnyReply = Reply & { data?: unknown; error?: string; code?: ReplyCode };
 import type { SocketLike, TimerId } from '../../../sw/connection.ts';
-import { DbHandle } from '../../../sw/db.ts';
+import { DbHandle, newOutboxEntry } from '../../../contract/local-db/index.ts';
 import { Engine, type EngineEnv } from '../../../sw/engine.ts';
 import type { FetchLike } from '../../../sw/http.ts';
 import { SwStore } from '../../../sw/store.ts';
@@ -79,16 +79,7 @@ export function noteWidget(id: WidgetId, version: number, text = '', title = 'No
 }
 
 export function entry(mutation: Mutation, over: Partial<OutboxEntry> = {}): OutboxEntry {
-  return {
-    mutation,
-    userId: ALICE.id,
-    state: 'queued',
-    order: 1,
-    attempts: 0,
-    nextAttemptAt: 0,
-    lastError: null,
-    ...over,
-  };
+  return { ...newOutboxEntry(mutation, ALICE.id, 1), ...over };
 }
 
 // ---- Manual clock ----------------------------------------------------------------------------------------

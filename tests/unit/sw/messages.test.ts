@@ -8,7 +8,7 @@ import 'fake-indexeddb/auto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parse, type ClientId } from '../../../protocol/index.ts';
 import { ReplySchema, StateReplyDataSchema } from '../../../contract/index.ts';
-import { DbHandle, readIdentity, readOutbox } from '../../../sw/db.ts';
+import { DbHandle, readIdentity, readOutbox } from '../../../contract/local-db/index.ts';
 import { ALICE, WA, mk, type AnyReply as Reply } from './helpers.ts';
 
 vi.mock('workbox-precaching', () => ({

@@ -224,7 +224,7 @@ describe('settling a push', () => {
     expect(plan.remove).toEqual([a.mutation.id, b.mutation.id]);
     expect(plan.put).toEqual([]);
     expect(plan.activity).toEqual([
-      { at: 5_000, dashboardId: 'd_1', widgetId: WB, kind: 'rejected', code: 'forbidden', message: 'Deleting ‘Valves’ was undone: not a member' },
+      { at: 5_000, dashboardId: 'd_1', widgetId: WB, kind: 'rejected', code: 'forbidden', message: 'Counter ‘Valves’ deleted — undone: not a member' },
     ]);
   });
 

@@ -8,7 +8,7 @@ import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Change, Widget, WidgetId } from '../../../protocol/index.ts';
 import type { SwBroadcast } from '../../../contract/index.ts';
-import { readReplica } from '../../../sw/db.ts';
+import { readReplica } from '../../../contract/local-db/index.ts';
 import { pullOverHttp, type FetchLike } from '../../../sw/http.ts';
 import { ALICE, D1, WA, WB, counterWidget, makeEngine, noteWidget, type Harness } from './helpers.ts';
 

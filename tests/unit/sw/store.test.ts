@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Change, ClientId, MutationId } from '../../../protocol/index.ts';
 import type { OutboxEntry } from '../../../contract/index.ts';
-import { DbHandle, readActivity, readReplica } from '../../../sw/db.ts';
+import { DbHandle, readActivity, readReplica } from '../../../contract/local-db/index.ts';
 import { SwStore } from '../../../sw/store.ts';
 import { ALICE, BOB, CLIENT, D1, WA, WB, counterWidget, freshDbName, mk, nextMutationId, noteWidget } from './helpers.ts';
 

@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Mutation } from '../../../protocol/index.ts';
 import type { Answer, OutboxEntry } from '../../../contract/index.ts';
-import { DbHandle } from '../../../sw/db.ts';
+import { DbHandle } from '../../../contract/local-db/index.ts';
 import { SwStore } from '../../../sw/store.ts';
 import { admit } from '../../../sw/tab-order.ts';
 import { MutationLine, type LineEnv } from '../../../src/sync/mutation-line.ts';

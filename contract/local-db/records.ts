@@ -1,134 +1,13 @@
 /**
- * The one module that opens Fieldboard's IndexedDB. It owns the database name, the version, the schema type
- * and the upgrade steps; the service worker and the page (which paints from here before the SW answers)
- * both open it through `openFieldboardDb` / `DbHandle`.
- *
- * Invariants:
- * - The database is independent of the service worker's version: an app update never loses the outbox.
- *   Schema changes are new entries in MIGRATIONS (never edits of old ones), each tested from the version
- *   before it (tests/unit/sw/db.test.ts).
- * - Every record read back is validated with the protocol's schemas; a record that fails is skipped (and
- *   reported), never trusted and never allowed to crash a reader.
- * - Callers never await anything but the transaction's own requests inside a transaction.
+ * Reading the local database (schema.ts) back: every record is validated with the protocol's and the
+ * contract's schemas; a record that fails is skipped and reported, never trusted and never allowed to crash a
+ * reader. Also the meta keys with their schemas, and the reads the worker and the page share.
  */
-import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
 import * as v from 'valibot';
-import { ClientIdSchema, DashboardIdSchema, DashboardSummarySchema, UserIdSchema, UserSchema, WidgetSchema, newClientId, type ClientId, type DashboardId, type DashboardSummary, type MutationId, type User, type UserId, type Widget, type WidgetId } from '../protocol/index.ts';
-import { ActivityEntrySchema, ConflictPolicySchema, OutboxEntrySchema, type ActivityEntry, type ConflictPolicy, type OutboxEntry } from '../contract/index.ts';
-
-export const DB_NAME = 'fieldboard';
-
-/** A replica record: the confirmed widget, or a tombstone (widget null) so a stale change cannot revive it. */
-export interface ReplicaRecord {
-  dashboardId: DashboardId;
-  widgetId: WidgetId;
-  version: number;
-  widget: Widget | null;
-}
-
-export interface CursorRecord {
-  dashboardId: DashboardId;
-  cursor: number;
-  epoch: string;
-}
-
-export interface ActivityRecord {
-  userId: UserId;
-  entry: ActivityEntry;
-}
-
-export interface FieldboardSchema extends DBSchema {
-  outbox: {
-    key: MutationId;
-    value: OutboxEntry;
-    indexes: { 'by-user-order': [UserId, number]; 'by-widget': [DashboardId, WidgetId] };
-  };
-  widgets: { key: [DashboardId, WidgetId]; value: ReplicaRecord; indexes: { 'by-dashboard': DashboardId } };
-  cursors: { key: DashboardId; value: CursorRecord };
-  meta: { key: string; value: unknown };
-  activity: { key: number; value: ActivityRecord; indexes: { 'by-user': UserId } };
-}
-
-export type FieldboardDb = IDBPDatabase<FieldboardSchema>;
-type UpgradeTx = IDBPTransaction<FieldboardSchema, StoreNames<FieldboardSchema>[], 'versionchange'>;
-
-/**
- * Upgrade steps: MIGRATIONS[n] takes the database from version n to n + 1. Append only.
- * - 0 -> 1: outbox (by user and order, by widget), replica widgets, cursors, meta.
- * - 1 -> 2: the activity list of rejections and automatic resolutions, per user.
- */
-export const MIGRATIONS: ReadonlyArray<(db: FieldboardDb, tx: UpgradeTx) => void> = [
-  (db) => {
-    const outbox = db.createObjectStore('outbox', { keyPath: 'mutation.id' });
-    outbox.createIndex('by-user-order', ['userId', 'order']);
-    outbox.createIndex('by-widget', ['mutation.dashboardId', 'mutation.args.widgetId']);
-    const widgets = db.createObjectStore('widgets', { keyPath: ['dashboardId', 'widgetId'] });
-    widgets.createIndex('by-dashboard', 'dashboardId');
-    db.createObjectStore('cursors', { keyPath: 'dashboardId' });
-    db.createObjectStore('meta');
-  },
-  (db) => {
-    const activity = db.createObjectStore('activity', { autoIncrement: true });
-    activity.createIndex('by-user', 'userId');
-  },
-];
-export const DB_VERSION = MIGRATIONS.length;
-
-export interface OpenOptions {
-  name?: string;
-  /** Open at an older version (migration tests); defaults to the current one. */
-  version?: number;
-  /** Called when another context needs a newer version, after this connection closed. */
-  onClosed?: () => void;
-}
-
-export async function openFieldboardDb(opts: OpenOptions = {}): Promise<FieldboardDb> {
-  const version = opts.version ?? DB_VERSION;
-  const db = await openDB<FieldboardSchema>(opts.name ?? DB_NAME, version, {
-    upgrade(database, oldVersion, _newVersion, tx) {
-      for (let n = oldVersion; n < version; n++) MIGRATIONS[n](database, tx);
-    },
-    blocking() {
-      // A newer version (an updated SW, another tab) wants to upgrade: step aside; the handle reopens later.
-      db.close();
-      opts.onClosed?.();
-    },
-    terminated() {
-      opts.onClosed?.();
-    },
-  });
-  return db;
-}
-
-/**
- * A lazily opened connection that reopens after `blocking` or `terminated`: the SW and the page hold one
- * each for their whole life.
- */
-export class DbHandle {
-  private opening: Promise<FieldboardDb> | null = null;
-  constructor(private readonly name: string = DB_NAME) {}
-
-  get(): Promise<FieldboardDb> {
-    if (!this.opening) {
-      const p = openFieldboardDb({ name: this.name, onClosed: () => this.forget(p) });
-      this.opening = p;
-      p.catch(() => this.forget(p));
-    }
-    return this.opening;
-  }
-
-  private forget(p: Promise<FieldboardDb>): void {
-    if (this.opening === p) this.opening = null;
-  }
-
-  async close(): Promise<void> {
-    const p = this.opening;
-    this.opening = null;
-    if (p) (await p.catch(() => null))?.close();
-  }
-}
-
-// ---- Validated reads -------------------------------------------------------------------------------------
+import { ClientIdSchema, DashboardIdSchema, DashboardSummarySchema, UserIdSchema, UserSchema, WidgetSchema, newClientId, type ClientId, type DashboardId, type DashboardSummary, type User, type UserId, type Widget } from '../../protocol/index.ts';
+import { ActivityEntrySchema, ConflictPolicySchema, OutboxEntrySchema, type ActivityEntry, type ConflictPolicy, type OutboxEntry } from '../index.ts';
+import type { CursorRecord, FieldboardDb, FieldboardSchema, ReplicaRecord } from './schema.ts';
+import type { IDBPTransaction, StoreNames } from 'idb';
 
 /** Reports records that failed validation (the SW logs them; tests assert on them). */
 export let onInvalidRecord: (store: string, message: string) => void = (store, message) =>
@@ -201,7 +80,7 @@ export async function setMeta<K extends MetaKey>(
   await tx.objectStore('meta').put(value, key);
 }
 
-// ---- Reads shared by the SW and the page -----------------------------------------------------------------
+// ---- Reads shared by the worker and the page ------------------------------------------------------------
 
 /** This browser profile's client id, created once (the transaction makes SW and page agree on one). */
 export async function ensureClientId(db: FieldboardDb): Promise<ClientId> {
@@ -235,12 +114,6 @@ export async function readDashboards(db: FieldboardDb, userId: UserId): Promise<
 
 export async function writeDashboards(db: FieldboardDb, userId: UserId, list: DashboardSummary[]): Promise<void> {
   await db.put('meta', list, dashboardsKey(userId));
-}
-
-/** The user's outbox in outbox order. */
-export async function readOutbox(db: FieldboardDb, userId: UserId): Promise<OutboxEntry[]> {
-  const range = IDBKeyRange.bound([userId, -Infinity], [userId, Infinity]);
-  return validOutbox(await db.getAllFromIndex('outbox', 'by-user-order', range));
 }
 
 /** Live confirmed widgets of a dashboard, if the replica belongs to `userId`. */

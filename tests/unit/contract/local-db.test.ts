@@ -1,5 +1,5 @@
 /**
- * IndexedDB schema and migrations (sw/db.ts): a database left by an older version of the app, written with
+ * IndexedDB schema and migrations (contract/local-db/): a database left by an older version of the app, written with
  * raw IndexedDB in that version's shape, opens with the current code with its data kept; records that fail
  * validation are skipped and reported, never trusted and never fatal.
  */
@@ -23,9 +23,9 @@ import {
   readPolicy,
   readReplica,
   setInvalidRecordReporter,
-} from '../../../sw/db.ts';
+} from '../../../contract/local-db/index.ts';
 import { SwStore } from '../../../sw/store.ts';
-import { ALICE, BOB, D1, WA, WB, counterWidget, entry, freshDbName, mk } from './helpers.ts';
+import { ALICE, BOB, D1, WA, WB, counterWidget, entry, freshDbName, mk } from '../sw/helpers.ts';
 
 /** Opens `name` at `version` with raw IndexedDB, running `upgrade` as that version of the app did. */
 function rawOpen(name: string, version: number, upgrade?: (db: IDBDatabase, tx: IDBTransaction, oldVersion: number) => void): Promise<IDBDatabase> {
