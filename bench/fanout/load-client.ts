@@ -32,6 +32,11 @@ export interface LoadConfig {
   origin?: string;
   /** Bytes of padding in peer messages, so they carry about what a Fieldboard change frame does. */
   padding?: number;
+  /**
+   * Idle sockets only (bench/fanout/socket-memory.ts): open the receivers, print `{"connected":N}`, hold them
+   * until stdin ends, then close them and exit. No writer, no edits.
+   */
+  hold?: boolean;
 }
 
 interface Endpoint {
@@ -119,7 +124,23 @@ async function openAll<T extends Endpoint>(make: (i: number) => T): Promise<T[]>
 
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
+/** Idle receivers held open until stdin ends, for the server to be weighed meanwhile. */
+async function hold(): Promise<void> {
+  const make =
+    cfg.kind === 'fieldboard' ? (i: number) => fieldboardEndpoint(i) : cfg.kind === 'ws' ? () => wsEndpoint() : (i: number) => socketioEndpoint(i);
+  const receivers = await openAll(make);
+  console.log(JSON.stringify({ connected: receivers.length }));
+  process.stdin.resume();
+  await new Promise((r) => process.stdin.once('end', r));
+  for (const r of receivers) r.close();
+  process.exit(0);
+}
+
+/** How long the servers get after the last handshake before their memory is read (handshake garbage settles). */
+const SETTLE_MS = 1_000;
+
 async function main(): Promise<void> {
+  if (cfg.hold) return hold();
   const rssBefore = sum(pids.map(rssBytes));
   const pad = 'x'.repeat(cfg.padding ?? 300);
   let receivers: Endpoint[];
@@ -160,6 +181,7 @@ async function main(): Promise<void> {
     send = (id) => writer.socket.emit('m', { id, pad });
   }
   // The writer receives its own echo too; count only the N receivers' deliveries.
+  await new Promise((r) => setTimeout(r, SETTLE_MS));
   const rssConnected = sum(pids.map(rssBytes));
   const cpuStart = sum(pids.map(cpuSeconds));
   const t0 = performance.now();
