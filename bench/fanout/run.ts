@@ -34,11 +34,17 @@ export type FanoutResult = {
   deliveredPerSec: number;
   latencyMs: { p50: number; p99: number; mean: number };
   serverCpuPercent: number;
+  /** The load client's own CPU: near 100% it, not the server, sets the latency. */
+  clientCpuPercent: number;
+  /** Mean bytes of a frame that carried a delivery (0 for Socket.IO, whose frames the client does not see). */
+  frameBytes: number;
   serverCpuMsPerDelivery: number;
   serverRssPerConnectionKiB: number;
 };
 
 const run = promisify(execFile);
+/** Bytes of a peer message besides its padding: `{"id":"m_bench<k>x<6>","pad":"..."}`. */
+const PEER_MESSAGE_OVERHEAD = 33;
 
 async function load(cfg: LoadConfig): Promise<FanoutResult> {
   const { stdout } = await run(
@@ -96,8 +102,11 @@ export async function runFanout(opts: FanoutOptions): Promise<FanoutResult[]> {
   } finally {
     await server.stop();
   }
+  // The peers carry as many bytes per message as Fieldboard's change frame did (about 490), so every
+  // receiver parses the same amount whichever server it listens to.
+  const padding = Math.max(0, Math.round(results[0].frameBytes) - PEER_MESSAGE_OVERHEAD);
   for (const kind of ['ws', 'socketio'] as const) {
-    results.push(await withPeer(kind, (url, serverPid) => load({ kind, url, serverPid, ...opts })));
+    results.push(await withPeer(kind, (url, serverPid) => load({ kind, url, serverPid, padding, ...opts })));
   }
   return results;
 }
