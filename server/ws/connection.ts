@@ -52,7 +52,7 @@ let connections = 0;
 /**
  * The Connection of a socket, kept on the socket itself: the socket's listeners are functions shared by
  * every socket that find their Connection here, rather than closures made per socket (docs/server.md,
- * "Memory per socket": at 10,000 sockets each closure and its context cost about 1 MiB).
+ * "Memory and time per socket": at 10,000 sockets each closure and its context cost about 1 MiB).
  */
 const OWNER = Symbol('fieldboard.connection');
 type Owned = WebSocket & { [OWNER]?: Connection };

@@ -72,7 +72,7 @@ export class Hub {
 
   /** Open sockets of a user, and of one of their sessions (the per-user and per-session caps). */
   socketsOf(userId: UserId, tokenHash: string): { user: number; session: number } {
-    // Counted, not scanned: a scan of the user's sockets made opening N sockets cost O(N^2) (docs/server.md).
+    // Counted, not scanned: a scan of the user's sockets made opening N sockets cost O(N^2) (docs/server.md, "Memory and time per socket").
     return { user: this.byUser.get(userId)?.size ?? 0, session: this.perSession.get(tokenHash) ?? 0 };
   }
 

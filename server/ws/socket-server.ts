@@ -35,7 +35,7 @@ export class SocketServer {
   private readonly connections = new Map<WebSocket, Connection>();
   private readonly timer: NodeJS.Timeout;
   private readonly sweep: NodeJS.Timeout;
-  /** One close and one error listener for every socket, not a closure per socket (docs/server.md, "Memory per socket"). */
+  /** One close and one error listener for every socket, not a closure per socket (docs/server.md, "Memory and time per socket"). */
   private readonly onClose: (this: WebSocket, code: number) => void;
   private readonly onError: (this: WebSocket, err: Error) => void;
 
