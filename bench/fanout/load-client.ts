@@ -32,6 +32,11 @@ export interface LoadConfig {
   origin?: string;
   /** Bytes of padding in peer messages, so they carry about what a Fieldboard change frame does. */
   padding?: number;
+  /**
+   * Idle sockets only (bench/fanout/socket-memory.ts): open the receivers, print `{"connected":N}`, hold them
+   * until stdin ends, then close them and exit. No writer, no edits.
+   */
+  hold?: boolean;
 }
 
 interface Endpoint {
@@ -50,11 +55,14 @@ const latencies: number[] = [];
 /** Deliveries to receivers on another node than the writer's: the cross-node lag. */
 const remoteLatencies: number[] = [];
 let delivered = 0;
+/** Bytes of the frames that carried deliveries (what each receiver parses per message). */
+let deliveredBytes = 0;
 
-function onReceive(id: string, node = 0): void {
+function onReceive(id: string, node = 0, bytes = 0): void {
   const t = sentAt.get(id);
   if (t === undefined) return;
   delivered++;
+  deliveredBytes += bytes;
   const ms = performance.now() - t;
   latencies.push(ms);
   if (node !== 0) remoteLatencies.push(ms);
@@ -79,7 +87,7 @@ function fieldboardEndpoint(i: number, onOpen?: (ws: WebSocket) => void): Endpoi
         onOpen?.(ws);
         resolve();
       } else if (f.type === 'changes') {
-        for (const c of f.changes) if (c.mutationId) onReceive(c.mutationId, nodeOf(i));
+        for (const c of f.changes) if (c.mutationId) onReceive(c.mutationId, nodeOf(i), (data as Buffer).length);
       }
     });
   });
@@ -88,7 +96,7 @@ function fieldboardEndpoint(i: number, onOpen?: (ws: WebSocket) => void): Endpoi
 
 function wsEndpoint(): Endpoint & { send?: (s: string) => void } {
   const ws = new WebSocket(cfg.url.replace(/^http/, 'ws'), { perMessageDeflate: false });
-  ws.on('message', (data) => onReceive(JSON.parse(String(data)).id));
+  ws.on('message', (data) => onReceive(JSON.parse(String(data)).id, 0, (data as Buffer).length));
   const ready = new Promise<void>((resolve, reject) => {
     ws.on('open', () => resolve());
     ws.on('error', reject);
@@ -119,7 +127,23 @@ async function openAll<T extends Endpoint>(make: (i: number) => T): Promise<T[]>
 
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
+/** Idle receivers held open until stdin ends, for the server to be weighed meanwhile. */
+async function hold(): Promise<void> {
+  const make =
+    cfg.kind === 'fieldboard' ? (i: number) => fieldboardEndpoint(i) : cfg.kind === 'ws' ? () => wsEndpoint() : (i: number) => socketioEndpoint(i);
+  const receivers = await openAll(make);
+  console.log(JSON.stringify({ connected: receivers.length }));
+  process.stdin.resume();
+  await new Promise((r) => process.stdin.once('end', r));
+  for (const r of receivers) r.close();
+  process.exit(0);
+}
+
+/** How long the servers get after the last handshake before their memory is read (handshake garbage settles). */
+const SETTLE_MS = 1_000;
+
 async function main(): Promise<void> {
+  if (cfg.hold) return hold();
   const rssBefore = sum(pids.map(rssBytes));
   const pad = 'x'.repeat(cfg.padding ?? 300);
   let receivers: Endpoint[];
@@ -160,8 +184,10 @@ async function main(): Promise<void> {
     send = (id) => writer.socket.emit('m', { id, pad });
   }
   // The writer receives its own echo too; count only the N receivers' deliveries.
+  await new Promise((r) => setTimeout(r, SETTLE_MS));
   const rssConnected = sum(pids.map(rssBytes));
   const cpuStart = sum(pids.map(cpuSeconds));
+  const clientCpuStart = process.cpuUsage();
   const t0 = performance.now();
   const total = Math.round((cfg.rate * cfg.durationMs) / 1000);
   const run = (async () => {
@@ -180,6 +206,7 @@ async function main(): Promise<void> {
   while (delivered < expected && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   const wall = (performance.now() - t0) / 1000;
   const cpu = sum(pids.map(cpuSeconds)) - cpuStart;
+  const clientCpu = process.cpuUsage(clientCpuStart);
   for (const r of receivers) r.close();
   const lat = summarize(latencies);
   const remote = summarize(remoteLatencies);
@@ -194,6 +221,9 @@ async function main(): Promise<void> {
       latencyMs: { p50: lat.p50, p99: lat.p99, mean: lat.mean },
       crossNodeLatencyMs: { p50: remote.p50, p99: remote.p99, n: remote.n },
       serverCpuPercent: (cpu / wall) * 100,
+      // The load client is one process too: near 100% it, not the server, sets the latency.
+      clientCpuPercent: ((clientCpu.user + clientCpu.system) / 1e6 / wall) * 100,
+      frameBytes: deliveredBytes / Math.max(1, delivered),
       serverCpuMsPerDelivery: (cpu * 1000) / Math.max(1, delivered),
       serverRssPerConnectionKiB: (rssConnected - rssBefore) / 1024 / cfg.connections,
     }),

@@ -2,7 +2,9 @@
  * Server fan-out: N subscribed sockets on one dashboard, a steady stream of edits, delivered messages per
  * second and delivery latency, server CPU and memory per connection. Fieldboard (which also validates,
  * applies and commits every edit to SQLite before fanning it out) against a plain `ws` broadcast loop (the
- * floor) and Socket.IO's broadcast, each server in its own process and the load in another.
+ * floor) and Socket.IO's broadcast, each server in its own process and the load in another. `bench/run.ts`
+ * runs it at several socket counts with the same deliveries per second (a scaling curve), and weighs an idle
+ * socket of each server after a full collection (socket-memory.ts).
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -11,7 +13,9 @@ import { startKitServer } from '../../tests/kit/server.ts';
 import { BENCH_LIMITS_ENV } from '../lib/limits.ts';
 import { apiDashboards, apiLogin, serverState } from '../../tests/kit/api.ts';
 import { startPeerProcess } from '../lib/proc.ts';
+import { assertFileLimit } from '../lib/files.ts';
 import type { LoadConfig } from './load-client.ts';
+import type { SocketMemoryResult } from './socket-memory.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -30,17 +34,40 @@ export type FanoutResult = {
   deliveredPerSec: number;
   latencyMs: { p50: number; p99: number; mean: number };
   serverCpuPercent: number;
+  /** The load client's own CPU: near 100% it, not the server, sets the latency. */
+  clientCpuPercent: number;
+  /** Mean bytes of a frame that carried a delivery (0 for Socket.IO, whose frames the client does not see). */
+  frameBytes: number;
   serverCpuMsPerDelivery: number;
   serverRssPerConnectionKiB: number;
 };
 
+const run = promisify(execFile);
+/** Bytes of a peer message besides its padding: `{"id":"m_bench<k>x<6>","pad":"..."}`. */
+const PEER_MESSAGE_OVERHEAD = 33;
+
 async function load(cfg: LoadConfig): Promise<FanoutResult> {
-  const { stdout } = await promisify(execFile)(
+  const { stdout } = await run(
     process.execPath,
     ['--import', 'tsx', resolve(ROOT, 'bench/fanout/load-client.ts'), JSON.stringify(cfg)],
     { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 },
   );
   return JSON.parse(stdout.trim().split('\n').pop()!) as FanoutResult;
+}
+
+/** An idle subscribed socket's weight in each server, after a full collection (bench/fanout/socket-memory.ts). */
+export async function runSocketMemory(connections: number): Promise<SocketMemoryResult[]> {
+  assertFileLimit(connections);
+  const results: SocketMemoryResult[] = [];
+  for (const kind of ['fieldboard', 'ws', 'socketio'] as const) {
+    const { stdout } = await run(
+      process.execPath,
+      ['--expose-gc', '--import', 'tsx', resolve(ROOT, 'bench/fanout/socket-memory.ts'), JSON.stringify({ kind, connections })],
+      { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 },
+    );
+    results.push(JSON.parse(stdout.trim().split('\n').pop()!) as SocketMemoryResult);
+  }
+  return results;
 }
 
 async function withPeer<T>(kind: 'ws' | 'socketio', fn: (url: string, pid: number) => Promise<T>): Promise<T> {
@@ -53,6 +80,7 @@ async function withPeer<T>(kind: 'ws' | 'socketio', fn: (url: string, pid: numbe
 }
 
 export async function runFanout(opts: FanoutOptions): Promise<FanoutResult[]> {
+  assertFileLimit(opts.connections);
   const results: FanoutResult[] = [];
   const server = await startKitServer({ env: { LOG_LEVEL: 'warn', ...BENCH_LIMITS_ENV } });
   try {
@@ -74,8 +102,11 @@ export async function runFanout(opts: FanoutOptions): Promise<FanoutResult[]> {
   } finally {
     await server.stop();
   }
+  // The peers carry as many bytes per message as Fieldboard's change frame did (about 490), so every
+  // receiver parses the same amount whichever server it listens to.
+  const padding = Math.max(0, Math.round(results[0].frameBytes) - PEER_MESSAGE_OVERHEAD);
   for (const kind of ['ws', 'socketio'] as const) {
-    results.push(await withPeer(kind, (url, serverPid) => load({ kind, url, serverPid, ...opts })));
+    results.push(await withPeer(kind, (url, serverPid) => load({ kind, url, serverPid, padding, ...opts })));
   }
   return results;
 }

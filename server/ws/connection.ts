@@ -49,6 +49,19 @@ const DROP_GRACE_MS = 1000;
 const MAX_QUEUED_DURING_CATCH_UP = 20 * LIMITS.defaultPullLimit;
 let connections = 0;
 
+/**
+ * The Connection of a socket, kept on the socket itself: the socket's listeners are functions shared by
+ * every socket that find their Connection here, rather than closures made per socket (docs/server.md,
+ * "Memory and time per socket": at 10,000 sockets each closure and its context cost about 1 MiB).
+ */
+const OWNER = Symbol('fieldboard.connection');
+type Owned = WebSocket & { [OWNER]?: Connection };
+
+/** The Connection that took `ws`, if any. */
+export function connectionOf(ws: WebSocket): Connection | undefined {
+  return (ws as Owned)[OWNER];
+}
+
 export class Connection implements Subscriber {
   readonly userId;
   readonly tokenHash;
@@ -61,6 +74,7 @@ export class Connection implements Subscriber {
   dropped = false;
   /** This node's name for the socket: the key of its rate limits. */
   private readonly connId = `s${++connections}`;
+  private readonly gate: FrameGate;
 
   constructor(
     private readonly ctx: ServerContext,
@@ -69,9 +83,20 @@ export class Connection implements Subscriber {
   ) {
     this.userId = session.user.id;
     this.tokenHash = session.tokenHash;
-    const gate = new FrameGate(ctx, this.connId, (f) => this.send(f), (code, reason) => this.ws.close(code, reason));
-    ws.on('pong', () => (this.alive = true));
-    ws.on('message', (data, isBinary) => gate.admit(() => this.onMessage(data, isBinary)));
+    this.gate = new FrameGate(ctx, this.connId, this);
+    (ws as Owned)[OWNER] = this;
+    ws.on('pong', Connection.onPong);
+    ws.on('message', Connection.onFrame);
+  }
+
+  private static onPong(this: Owned): void {
+    const c = this[OWNER];
+    if (c) c.alive = true;
+  }
+
+  private static onFrame(this: Owned, data: RawData, isBinary: boolean): void {
+    const c = this[OWNER];
+    c?.gate.admit(() => c.onMessage(data, isBinary));
   }
 
   heartbeat(): void {
@@ -149,7 +174,7 @@ export class Connection implements Subscriber {
     setTimeout(() => this.ws.terminate(), DROP_GRACE_MS).unref();
   }
 
-  private send(frame: ServerFrame): void {
+  send(frame: ServerFrame): void {
     this.sendText(JSON.stringify(frame));
   }
 

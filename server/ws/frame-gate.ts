@@ -11,6 +11,12 @@ import type { ServerFrame } from '../../protocol/index.ts';
 import type { ServerContext } from '../context.ts';
 import type { Verdict } from '../limits/rates.ts';
 
+/** The socket a gate stands in front of (the Connection itself: no closures per socket). */
+export interface GatedSocket {
+  send(frame: ServerFrame): void;
+  close(code: number, reason: string): void;
+}
+
 export class FrameGate {
   /** No new `rate-limited` frame before this time: the client already has one for this window. */
   private quietUntil = 0;
@@ -19,8 +25,7 @@ export class FrameGate {
   constructor(
     private readonly ctx: ServerContext,
     private readonly connId: string,
-    private readonly send: (frame: ServerFrame) => void,
-    private readonly close: (code: number, reason: string) => void,
+    private readonly socket: GatedSocket,
   ) {}
 
   /** Runs `pass` for a frame within the limit; drops it otherwise. */
@@ -38,13 +43,13 @@ export class FrameGate {
       this.closing = true;
       this.ctx.metrics.countLimited('flood-close');
       this.ctx.log.warn({ connId: this.connId, frames: v.consumed }, 'socket kept flooding after rate-limited; closing it');
-      this.close(1008, 'rate limit exceeded');
+      this.socket.close(1008, 'rate limit exceeded');
       return;
     }
     const now = this.ctx.now();
     if (now < this.quietUntil) return;
     this.quietUntil = now + v.retryAfterMs;
-    this.send({
+    this.socket.send({
       type: 'error',
       code: 'rate-limited',
       message: `over ${v.points} frames per second; frames were dropped, send again after the hint`,

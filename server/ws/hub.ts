@@ -29,6 +29,8 @@ export class Hub {
   private readonly all = new Set<Subscriber>();
   private readonly byDashboard = new Map<DashboardId, Set<Subscriber>>();
   private readonly byUser = new Map<UserId, Set<Subscriber>>();
+  /** Open sockets per session (token hash): the per-session cap is checked at every upgrade, in O(1). */
+  private readonly perSession = new Map<string, number>();
 
   get size(): number {
     return this.all.size;
@@ -38,14 +40,20 @@ export class Hub {
     this.all.add(s);
     let mine = this.byUser.get(s.userId);
     if (!mine) this.byUser.set(s.userId, (mine = new Set()));
+    if (mine.has(s)) return;
     mine.add(s);
+    this.perSession.set(s.tokenHash, (this.perSession.get(s.tokenHash) ?? 0) + 1);
   }
 
   /** Forgets a closed socket everywhere. */
   remove(s: Subscriber): void {
     this.all.delete(s);
     const mine = this.byUser.get(s.userId);
-    mine?.delete(s);
+    if (mine?.delete(s)) {
+      const n = (this.perSession.get(s.tokenHash) ?? 1) - 1;
+      if (n <= 0) this.perSession.delete(s.tokenHash);
+      else this.perSession.set(s.tokenHash, n);
+    }
     if (mine?.size === 0) this.byUser.delete(s.userId);
     for (const id of [...s.dashboards()]) this.unsubscribe(id, s);
   }
@@ -64,10 +72,8 @@ export class Hub {
 
   /** Open sockets of a user, and of one of their sessions (the per-user and per-session caps). */
   socketsOf(userId: UserId, tokenHash: string): { user: number; session: number } {
-    const mine = this.byUser.get(userId) ?? new Set<Subscriber>();
-    let session = 0;
-    for (const s of mine) if (s.tokenHash === tokenHash) session++;
-    return { user: mine.size, session };
+    // Counted, not scanned: a scan of the user's sockets made opening N sockets cost O(N^2) (docs/server.md, "Memory and time per socket").
+    return { user: this.byUser.get(userId)?.size ?? 0, session: this.perSession.get(tokenHash) ?? 0 };
   }
 
   hasSubscribers(dashboardId: DashboardId): boolean {

@@ -10,7 +10,7 @@ import { LIMITS } from '../../protocol/index.ts';
 import type { Session } from '../auth/sessions.ts';
 import type { ServerContext } from '../context.ts';
 import { admit, type Admission } from './admission.ts';
-import { Connection } from './connection.ts';
+import { Connection, connectionOf } from './connection.ts';
 import { enforceQueueBudget, QUEUE_SWEEP_MS } from './queue-budget.ts';
 
 export const WS_PATH = '/api/ws';
@@ -25,11 +25,19 @@ function refuse(socket: Duplex, a: Extract<Admission, { ok: false }>): void {
   );
 }
 
+/** Until `ws` owns the raw socket (it installs its own error handling), an error just ends it. */
+function destroyOnError(this: Duplex): void {
+  this.destroy();
+}
+
 export class SocketServer {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: LIMITS.maxFrameBytes });
   private readonly connections = new Map<WebSocket, Connection>();
   private readonly timer: NodeJS.Timeout;
   private readonly sweep: NodeJS.Timeout;
+  /** One close and one error listener for every socket, not a closure per socket (docs/server.md, "Memory and time per socket"). */
+  private readonly onClose: (this: WebSocket, code: number) => void;
+  private readonly onError: (this: WebSocket, err: Error) => void;
 
   constructor(private readonly ctx: ServerContext) {
     this.timer = setInterval(() => {
@@ -38,6 +46,16 @@ export class SocketServer {
     this.timer.unref();
     this.sweep = setInterval(() => enforceQueueBudget([...ctx.hub.subscribers(), ...ctx.answers.readers()], ctx.config.limits), QUEUE_SWEEP_MS);
     this.sweep.unref();
+    const connections = this.connections;
+    this.onClose = function (this: WebSocket, code: number) {
+      const conn = connectionOf(this);
+      connections.delete(this);
+      if (conn) ctx.hub.remove(conn);
+      ctx.log.debug({ userId: conn?.userId, code }, 'socket closed');
+    };
+    this.onError = function (this: WebSocket, err: Error) {
+      ctx.log.warn({ err: err.message, userId: connectionOf(this)?.userId }, 'socket error');
+    };
   }
 
   get size(): number {
@@ -45,7 +63,7 @@ export class SocketServer {
   }
 
   async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    socket.on('error', () => socket.destroy());
+    socket.on('error', destroyOnError);
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     if (path !== WS_PATH) return refuse(socket, { ok: false, status: 404, text: 'Not Found', code: 'not-found', message: 'Not Found' });
     const a = await admit(this.ctx, req, true);
@@ -54,7 +72,11 @@ export class SocketServer {
       return refuse(socket, a);
     }
     const s = a.session;
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, s));
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      // `ws` handles the raw socket's errors from here on.
+      socket.off('error', destroyOnError);
+      this.accept(ws, s);
+    });
   }
 
   private accept(ws: WebSocket, session: Session): void {
@@ -62,12 +84,8 @@ export class SocketServer {
     this.connections.set(ws, conn);
     this.ctx.hub.add(conn);
     this.ctx.log.debug({ userId: session.user.id }, 'socket open');
-    ws.on('error', (err) => this.ctx.log.warn({ err: err.message, userId: session.user.id }, 'socket error'));
-    ws.on('close', (code) => {
-      this.connections.delete(ws);
-      this.ctx.hub.remove(conn);
-      this.ctx.log.debug({ userId: session.user.id, code }, 'socket closed');
-    });
+    ws.on('error', this.onError);
+    ws.on('close', this.onClose);
   }
 
   /** Waits until every socket has handled the frames it already received (in-flight pushes included). */
