@@ -20,6 +20,9 @@
  * - Offline closes the socket at once: DevTools' offline emulation freezes an open socket instead of
  *   closing it (docs/browser-facts.md "Offline"), so waiting for `onclose` would show "Online" for minutes.
  * - A socket that delivers no frame (pong included) for `silenceMs` is dead, whatever its readyState says.
+ *
+ * Over 300 lines and still one concept: the socket's state machine. Every method is a transition of the
+ * union above; split apart, the transitions would be read away from the states and the invariants they keep.
  * - Recovery in seconds: while backing off from a server that could not be reached at all (no welcome), and
  *   someone wants the socket (a tab is open), a cheap health probe runs every `probeMs` (jittered); the
  *   first answer ends the wait. A server that welcomes and then drops is not probed: it gets the backoff.

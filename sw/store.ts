@@ -9,6 +9,10 @@
  * - A replica record only moves forward in version; deletions leave tombstones so a stale change cannot
  *   bring a widget back.
  * - The replica belongs to one user (`replicaOwner`); another user's sign-in clears it (never their outbox).
+ *
+ * Over 300 lines and still one concept: the worker's transactions. Outbox and replica writes share the
+ * transactions that settle them (the first invariant), so they cannot live in separate modules without
+ * one of them opening the other's transaction.
  */
 import type { IDBPTransaction } from 'idb';
 import type { Change, DashboardId, Mutation, MutationId, User, UserId, Widget, WidgetId } from '../protocol/index.ts';

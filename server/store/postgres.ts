@@ -9,6 +9,9 @@
  *   REPEATABLE READ transaction.
  * - The pool survives the database restarting (postgres-pool.ts); meanwhile queries fail and `ping` answers
  *   false.
+ *
+ * Just over 300 lines and still one concept: the Store contract on PostgreSQL, method for method beside
+ * sqlite.ts (the conformance suite runs the same tests on both).
  */
 import pg from 'pg';
 import {

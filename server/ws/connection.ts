@@ -12,6 +12,9 @@
  *
  * No gap, no duplicate: the socket joins the dashboard's fan-out set before the first catch-up read, so a
  * change committed during catch-up is either in a page or queued (or both); `sentSeq` drops the repeats.
+ *
+ * Over 300 lines and still one concept: one socket's session. Its frame handlers share the in-order queue
+ * and the catch-up bookkeeping above; apart, the ordering rule would have to be kept in several files.
  */
 import type { WebSocket, RawData } from 'ws';
 import {
