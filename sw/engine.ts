@@ -151,7 +151,13 @@ export class Engine {
       await this.session.adopt(cmd.user);
       return answered(this.stateData());
     },
-    'get-state': async () => answered(this.stateData()),
+    'get-state': async () => {
+      // A page asks for the state when it starts: a tab is open, so the socket is wanted. The worker may have
+      // started for that page's navigation, before the page was a window client (`wake` found none), and the
+      // page's first keepalive can be lost while the worker starts.
+      if (this.core.user) this.core.conn.start();
+      return answered(this.stateData());
+    },
     mutate: (cmd) => this.mutate(cmd),
     retry: async () => {
       await this.retryNow();

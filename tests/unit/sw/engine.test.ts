@@ -518,6 +518,19 @@ describe('background events', () => {
     expect(server.pushes.map((p) => p.via)).toEqual(['http', 'http']);
   });
 
+  it('a worker started before its page was a window (a navigation) connects when the page first asks for its state', async () => {
+    // CI: a tab opened after every tab had closed showed "Connecting" for 15 s while the worker sat idle:
+    // the worker had started for the navigation, before the page was a window client, and the page's first
+    // keepalive did not reach it; its get-state did, and the socket waited for the next keepalive.
+    const first = engine();
+    await first.signIn();
+    const h = engine({ dbName: first.dbName, windowOpen: false });
+    await h.engine.wake();
+    expect(h.engine.connection).toEqual({ kind: 'idle' });
+    await h.cmd({ type: 'get-state', requestId: rid() });
+    await h.until('caught-up');
+  });
+
   it('a server that refuses pushes is not retried in a tight loop by Background Sync', async () => {
     const server = httpOnly();
     server.pushStatus = 503;
