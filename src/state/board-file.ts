@@ -23,6 +23,7 @@ import {
   type MutationInput,
   type Widget,
 } from '../../protocol/index.ts';
+import { createWithContent } from './create-widget.ts';
 import { comparePositions, DIGITS } from './fractional-index.ts';
 
 export const BOARD_FILE_FORMAT = 'fieldboard.dashboard';
@@ -146,16 +147,6 @@ export function importMutations(file: BoardFile, random: () => number = Math.ran
   for (let i = 0; i < 3; i++) tail += DIGITS[1 + Math.floor(random() * (DIGITS.length - 1))];
   return file.widgets.map((w, i): MutationInput => {
     const position = `${DIGITS[1 + Math.floor(i / DIGITS.length)]}${DIGITS[i % DIGITS.length]}${tail}`;
-    const base = { widgetId: newWidgetId(), kind: w.kind, title: w.title, position };
-    switch (w.kind) {
-      case 'counter':
-        return { name: 'widget.create', args: { ...base, value: w.value } };
-      case 'note':
-        return { name: 'widget.create', args: { ...base, text: w.text } };
-      case 'checklist':
-        return { name: 'widget.create', args: { ...base, items: w.items.map((i) => ({ id: newItemId(), ...i })) } };
-      case 'metric':
-        return { name: 'widget.create', args: { ...base, metricKey: w.metricKey } };
-    }
+    return createWithContent(w, newWidgetId(), position, () => newItemId());
   });
 }

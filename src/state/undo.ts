@@ -9,22 +9,13 @@
  * arrive.
  */
 import { baseWidgetOf } from '../../contract/edit-base.ts';
-import type { ChecklistWidget, DashboardId, ItemId, MutationInput, Widget, WidgetId } from '../../protocol/index.ts';
+import { newItemId, type ChecklistWidget, type DashboardId, type ItemId, type MutationInput, type Widget, type WidgetId } from '../../protocol/index.ts';
+import { createWithContent } from './create-widget.ts';
 import type { OutboxEntry } from '../../contract/index.ts';
 
 /** A `widget.create` that brings `w` back under the new id, at its old position, with its content. */
 export function recreateWidget(w: Widget, widgetId: WidgetId): MutationInput {
-  const base = { widgetId, kind: w.kind, title: w.title, position: w.position };
-  switch (w.kind) {
-    case 'counter':
-      return { name: 'widget.create', args: { ...base, value: w.value } };
-    case 'note':
-      return { name: 'widget.create', args: { ...base, text: w.text } };
-    case 'checklist':
-      return { name: 'widget.create', args: { ...base, items: w.items.map((i) => ({ ...i })) } };
-    case 'metric':
-      return { name: 'widget.create', args: { ...base, metricKey: w.metricKey } };
-  }
+  return createWithContent(w, widgetId, w.position, (i) => i.id ?? newItemId());
 }
 
 /**
