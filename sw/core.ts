@@ -11,21 +11,15 @@
 import { newItemId, newMutationId, newWidgetId, type ClientId, type DashboardId, type MutationResult, type User } from '../protocol/index.ts';
 import type { ConflictPolicy } from '../contract/index.ts';
 import type { Broadcaster, ChannelLike } from './broadcaster.ts';
-import type { Connection, SocketLike, TimerId } from './connection.ts';
+import type { Connection, ConnectionDelegate } from './connection.ts';
 import type { FetchLike } from './http.ts';
 import type { SwStore } from './store.ts';
 
-export interface EngineEnv {
+/** The socket, clock, randomness and online check are the connection's own needs (connection.ts), declared there. */
+export interface EngineEnv extends Pick<ConnectionDelegate, 'openSocket' | 'now' | 'random' | 'setTimer' | 'clearTimer' | 'isOnline'> {
   store: SwStore;
   channel: ChannelLike;
   fetch: FetchLike;
-  openSocket(): SocketLike;
-  now(): number;
-  random(): number;
-  setTimer(fn: () => void, ms: number): TimerId;
-  clearTimer(id: TimerId): void;
-  /** `navigator.onLine` of the SW. */
-  isOnline(): boolean;
   /** Is any window of the app open (then the engine keeps a socket)? */
   hasWindowClient(): Promise<boolean>;
   /** Registers Background Sync for the outbox; may fail (no API, no window client): best effort. */
