@@ -38,7 +38,6 @@ import { Settler } from './settle.ts';
 import { SocketPush } from './transports.ts';
 
 export type { EngineEnv } from './core.ts';
-export { ownMutationIds } from './replica-sync.ts';
 
 export class Engine {
   readonly broadcaster: Broadcaster;
@@ -255,10 +254,6 @@ export class Engine {
   /** The browser is back online, a person pressed retry, or a sync event came: retry everything now. */
   retryNow(): Promise<void> {
     return this.drainer.retryNow();
-  }
-
-  async broadcastOutbox(): Promise<number> {
-    return this.core.broadcastOutbox();
   }
 
   /** Background Sync (`fieldboard-outbox`): throws if anything sendable is left (the browser retries). */
