@@ -11,6 +11,7 @@ import { useClient, useUi } from './contexts.ts';
 export function ConflictBanner() {
   const client = useClient();
   const ui = useUi();
+  if (ui.conflictCount.value === 0) return null;
   const dashboardId = ui.dashboardId.value;
   const waiting = ui.conflicts.value.filter((e) => e.mutation.dashboardId === dashboardId);
   if (!dashboardId || waiting.length === 0) return null;

@@ -12,7 +12,7 @@ export function ConnectionStatus() {
   const ui = useUi();
   const c = client.connection.value;
   const signedIn = client.user.value !== null;
-  const text = statusText(c, signedIn ? ui.unsynced.value.length : 0, now.value);
+  const text = statusText(c, signedIn ? ui.unsyncedCount.value : 0, now.value);
   return (
     <>
       <p role="status" class={`status status-${c.kind}`} data-state={c.kind}>

@@ -12,7 +12,7 @@ import type { Screen } from '../state/ui-state.ts';
 export function Header() {
   const ui = useUi();
   const screen = ui.screen.value;
-  const conflicts = ui.conflicts.value.length;
+  const conflicts = ui.conflictCount.value;
   const go = (s: Screen) => () => (ui.screen.value = ui.screen.value === s ? 'board' : s);
   return (
     <>

@@ -7,12 +7,12 @@ import { useUi } from './contexts.ts';
 
 export function PendingSummary() {
   const ui = useUi();
-  const entries = ui.unsynced.value;
-  if (entries.length === 0) return null;
-  const oldest = Math.min(...entries.map((e) => e.mutation.createdAt));
+  const count = ui.unsyncedCount.value;
+  const oldest = ui.oldestUnsynced.value;
+  if (count === 0 || oldest === null) return null;
   return (
     <p class="pending-summary">
-      <span class="pending-count">{entries.length} pending</span>
+      <span class="pending-count">{count} pending</span>
       <span class="muted"> · oldest {ago(oldest, now.value)}</span>
     </p>
   );

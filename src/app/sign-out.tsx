@@ -11,7 +11,7 @@ export function SignOut() {
   const client = useClient();
   const ui = useUi();
   const [asking, setAsking] = useState(false);
-  const count = ui.mine.value.length;
+  const count = ui.mineCount.value;
 
   const out = (discard: boolean) => {
     setAsking(false);

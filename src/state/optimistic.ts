@@ -38,62 +38,130 @@ export function markOf(entry: OutboxEntry): WidgetMark {
   }
 }
 
-/** The outbox entries of one dashboard (and user), in outbox order. */
-export function entriesOf(outbox: OutboxEntry[], dashboardId: DashboardId, userId: UserId | null): OutboxEntry[] {
-  return outbox
-    .filter((e) => e.mutation.dashboardId === dashboardId && (userId === null || e.userId === userId))
-    .sort((a, b) => a.order - b.order);
+/** `entries` in outbox order, sorted in place only when they are not already (the page keeps them in order). */
+export function inOutboxOrder(entries: OutboxEntry[]): OutboxEntry[] {
+  for (let i = 1; i < entries.length; i++) if (entries[i - 1].order > entries[i].order) return entries.sort((a, b) => a.order - b.order);
+  return entries;
 }
 
-export function buildView(
-  confirmed: Widget[],
-  outbox: OutboxEntry[],
-  dashboardId: DashboardId,
-  userId: UserId | null,
-): ViewWidget[] {
-  const widgets = new Map<WidgetId, Widget | null>();
-  const confirmedVersion = new Map<WidgetId, number>();
-  for (const w of confirmed) {
-    widgets.set(w.id, w);
-    confirmedVersion.set(w.id, w.version);
+/** The outbox entries of one dashboard (and user), in outbox order. */
+export function entriesOf(outbox: OutboxEntry[], dashboardId: DashboardId, userId: UserId | null): OutboxEntry[] {
+  return inOutboxOrder(outbox.filter((e) => e.mutation.dashboardId === dashboardId && (userId === null || e.userId === userId)));
+}
+
+/** Two widgets that show the same: the same fields, arrays (items, series) compared element by element. */
+export function sameWidget(a: Widget | null, b: Widget | null): boolean {
+  if (a === b) return true;
+  if (!a || !b) return false;
+  const x = a as unknown as Record<string, unknown>;
+  const y = b as unknown as Record<string, unknown>;
+  const keys = Object.keys(x);
+  if (keys.length !== Object.keys(y).length) return false;
+  return keys.every((k) => x[k] === y[k] || (Array.isArray(x[k]) && Array.isArray(y[k]) && sameElements(x[k] as object[], y[k] as object[])));
+}
+
+function sameElements(a: object[], b: object[]): boolean {
+  if (a.length !== b.length) return false;
+  return a.every((e, i) => {
+    const f = b[i] as Record<string, unknown>;
+    const g = e as Record<string, unknown>;
+    return e === f || (Object.keys(g).length === Object.keys(f).length && Object.keys(g).every((k) => g[k] === f[k]));
+  });
+}
+
+/** One widget's part of the view, as last built: what it was built from, and what it showed. */
+interface Slot {
+  confirmed: Widget | null;
+  entries: OutboxEntry[];
+  widget: Widget | null;
+  item: ViewWidget | null;
+}
+
+const NONE: OutboxEntry[] = [];
+
+function replay(from: Widget | null, entries: OutboxEntry[], start: number): Widget | null {
+  let w = from;
+  for (let i = start; i < entries.length; i++) {
+    const e = entries[i];
+    w = applyOptimistic(w, e.mutation, { userId: e.userId, now: e.mutation.createdAt });
   }
-  const marks = new Map<WidgetId, Set<WidgetMark>>();
-  for (const entry of entriesOf(outbox, dashboardId, userId)) {
-    const m = entry.mutation;
-    const id = m.args.widgetId;
-    const next = applyOptimistic(widgets.get(id) ?? null, m, { userId: entry.userId, now: m.createdAt });
-    widgets.set(id, next);
-    if (!marks.has(id)) marks.set(id, new Set());
-    marks.get(id)!.add(markOf(entry));
-  }
-  const view: ViewWidget[] = [];
-  for (const [id, widget] of widgets) {
-    if (!widget) continue;
-    const set = marks.get(id);
-    view.push({
-      widget,
-      marks: set ? MARK_ORDER.filter((k) => set.has(k)) : [],
-      confirmedVersion: confirmedVersion.get(id) ?? 0,
-    });
-  }
-  return view.sort(
-    (a, b) => comparePositions(a.widget.position, b.widget.position) || comparePositions(a.widget.id, b.widget.id),
-  );
+  return w;
+}
+
+function isPrefix(short: OutboxEntry[], long: OutboxEntry[]): boolean {
+  if (short.length > long.length) return false;
+  for (let i = 0; i < short.length; i++) if (short[i] !== long[i]) return false;
+  return true;
+}
+
+function marksOf(entries: OutboxEntry[]): WidgetMark[] {
+  if (entries.length === 0) return [];
+  const set = new Set(entries.map(markOf));
+  return MARK_ORDER.filter((k) => set.has(k));
+}
+
+function sameItem(p: ViewWidget, widget: Widget, marks: WidgetMark[], confirmedVersion: number): boolean {
+  return p.confirmedVersion === confirmedVersion && p.marks.length === marks.length && p.marks.every((m, i) => m === marks[i]) && sameWidget(p.widget, widget);
 }
 
 /**
- * `next` with every item that shows the same as in `previous` (same widget object, marks and confirmed
- * version) replaced by the previous item, so a card whose widget did not change is not rendered again:
- * one click must not re-render the other 199 cards.
+ * Builds the view again and again, redoing only what changed (docs/service-worker.md "Paint within a
+ * frame"): a widget whose confirmed copy and outbox entries are the very objects of the last build keeps
+ * its item; entries appended after the last build's (a click) replay on top of the last result instead of
+ * from the confirmed copy; an item that shows the same as before (same fields, marks, confirmed version) is
+ * the previous object, so its card is not rendered again; and when no item changed, the previous array is
+ * answered, so nothing subscribed to the view renders at all.
  */
-export function keepUnchanged(previous: ViewWidget[], next: ViewWidget[]): ViewWidget[] {
-  const before = new Map(previous.map((v) => [v.widget.id, v]));
-  return next.map((v) => {
-    const p = before.get(v.widget.id);
-    const same =
-      p && p.widget === v.widget && p.confirmedVersion === v.confirmedVersion && p.marks.length === v.marks.length && p.marks.every((m, i) => m === v.marks[i]);
-    return same ? p : v;
-  });
+export class ViewBuilder {
+  private slots = new Map<WidgetId, Slot>();
+  private last: ViewWidget[] = [];
+
+  build(confirmed: Widget[], outbox: OutboxEntry[], dashboardId: DashboardId, userId: UserId | null): ViewWidget[] {
+    const groups = new Map<WidgetId, OutboxEntry[]>();
+    for (const e of entriesOf(outbox, dashboardId, userId)) {
+      const id = e.mutation.args.widgetId;
+      const g = groups.get(id);
+      if (g) g.push(e);
+      else groups.set(id, [e]);
+    }
+    const confirmedById = new Map<WidgetId, Widget>();
+    for (const w of confirmed) confirmedById.set(w.id, w);
+    const slots = new Map<WidgetId, Slot>();
+    const view: ViewWidget[] = [];
+    let changed = false;
+    const visit = (id: WidgetId) => {
+      if (slots.has(id)) return;
+      const c = confirmedById.get(id) ?? null;
+      const entries = groups.get(id) ?? NONE;
+      const prev = this.slots.get(id);
+      let slot: Slot;
+      if (prev && prev.confirmed === c && prev.entries.length === entries.length && isPrefix(prev.entries, entries)) slot = prev;
+      else {
+        const fromLast = prev && prev.confirmed === c && isPrefix(prev.entries, entries);
+        const widget = fromLast ? replay(prev.widget, entries, prev.entries.length) : replay(c, entries, 0);
+        const marks = marksOf(entries);
+        const confirmedVersion = c?.version ?? 0;
+        const keep = widget && prev?.item && sameItem(prev.item, widget, marks, confirmedVersion);
+        slot = { confirmed: c, entries, widget, item: widget ? (keep ? prev!.item : { widget, marks, confirmedVersion }) : null };
+        if (slot.item !== (prev?.item ?? null)) changed = true;
+      }
+      slots.set(id, slot);
+      if (slot.item) view.push(slot.item);
+    };
+    for (const w of confirmed) visit(w.id);
+    for (const id of groups.keys()) visit(id);
+    const before = this.slots;
+    this.slots = slots;
+    if (!changed && slots.size === before.size && view.length === this.last.length) return this.last;
+    view.sort((a, b) => comparePositions(a.widget.position, b.widget.position) || comparePositions(a.widget.id, b.widget.id));
+    const same = view.length === this.last.length && view.every((v, i) => v === this.last[i]);
+    return same ? this.last : (this.last = view);
+  }
+}
+
+/** The view built once (the simulation and tests; the app keeps a `ViewBuilder`). */
+export function buildView(confirmed: Widget[], outbox: OutboxEntry[], dashboardId: DashboardId, userId: UserId | null): ViewWidget[] {
+  return new ViewBuilder().build(confirmed, outbox, dashboardId, userId);
 }
 
 /** The view of the selected dashboard as a computed signal: recomputed only when its inputs change. */
@@ -101,10 +169,13 @@ export function optimisticView(
   client: SyncClient,
   dashboardId: ReadonlySignal<DashboardId | null>,
 ): ReadonlySignal<ViewWidget[]> {
-  let previous: ViewWidget[] = [];
+  const builders = new Map<DashboardId, ViewBuilder>();
+  const empty: ViewWidget[] = [];
   return computed(() => {
     const id = dashboardId.value;
-    if (!id) return (previous = []);
-    return (previous = keepUnchanged(previous, buildView(client.confirmed(id).value, client.outbox.value, id, client.user.value?.id ?? null)));
+    if (!id) return empty;
+    let b = builders.get(id);
+    if (!b) builders.set(id, (b = new ViewBuilder()));
+    return b.build(client.confirmed(id).value, client.outbox.value, id, client.user.value?.id ?? null);
   });
 }

@@ -7,7 +7,7 @@ import { computed, signal, type ReadonlySignal, type Signal } from '@preact/sign
 import type { DashboardId, User, UserId } from '../../protocol/index.ts';
 import type { OutboxEntry } from '../../contract/index.ts';
 import type { SyncClient } from '../sync/types.ts';
-import { optimisticView, type ViewWidget } from './optimistic.ts';
+import { inOutboxOrder, optimisticView, type ViewWidget } from './optimistic.ts';
 
 export type Screen = 'board' | 'pending' | 'conflicts' | 'activity' | 'transfer';
 
@@ -31,6 +31,16 @@ export interface UiState {
   /** Entries still on their way to the server (parked conflicts wait for a person, not the network). */
   unsynced: ReadonlySignal<OutboxEntry[]>;
   conflicts: ReadonlySignal<OutboxEntry[]>;
+  /**
+   * The counts and age the status bar shows, as numbers: a number signal notifies only when it changes, so
+   * an outbox entry turning from queued to sending, or the worker's copy replacing the tab's, renders none
+   * of the header (docs/service-worker.md "Paint within a frame").
+   */
+  mineCount: ReadonlySignal<number>;
+  unsyncedCount: ReadonlySignal<number>;
+  conflictCount: ReadonlySignal<number>;
+  /** When the oldest unsynced change was made (null when none waits). */
+  oldestUnsynced: ReadonlySignal<number | null>;
   /** A command the SW refused or never answered (shown as an alert; the edit is not in the outbox). */
   uiError: Signal<string | null>;
   /** "Edit layout" mode: cards show their handles, Rename, Move and Delete. */
@@ -61,8 +71,11 @@ export function createUiState(client: SyncClient): UiState {
   });
   const mine = computed(() => {
     const me = client.user.value?.id ?? null;
-    return client.outbox.value.filter((e) => me === null || e.userId === me).sort((a, b) => a.order - b.order);
+    const all = client.outbox.value;
+    return inOutboxOrder(me === null || all.every((e) => e.userId === me) ? [...all] : all.filter((e) => e.userId === me));
   });
+  const unsynced = computed(() => mine.value.filter((e) => e.state !== 'conflict'));
+  const conflicts = computed(() => mine.value.filter((e) => e.state === 'conflict'));
   const names = signal<ReadonlyMap<UserId, string>>(new Map());
   return {
     names,
@@ -82,8 +95,16 @@ export function createUiState(client: SyncClient): UiState {
     screen: signal<Screen>('board'),
     view: optimisticView(client, dashboardId),
     mine,
-    unsynced: computed(() => mine.value.filter((e) => e.state !== 'conflict')),
-    conflicts: computed(() => mine.value.filter((e) => e.state === 'conflict')),
+    unsynced,
+    conflicts,
+    mineCount: computed(() => mine.value.length),
+    unsyncedCount: computed(() => unsynced.value.length),
+    conflictCount: computed(() => conflicts.value.length),
+    oldestUnsynced: computed(() => {
+      let oldest: number | null = null;
+      for (const e of unsynced.value) if (oldest === null || e.mutation.createdAt < oldest) oldest = e.mutation.createdAt;
+      return oldest;
+    }),
     uiError: signal<string | null>(null),
     editing: signal(false),
     undo: signal<UndoOffer | null>(null),

@@ -43,7 +43,7 @@ export interface CardProps {
 
 /**
  * Rendered again only when its own props change (`item` keeps its identity while the widget shows the
- * same, see `keepUnchanged`), so an edit re-renders one card, not the whole board.
+ * same, see `ViewBuilder`), so an edit re-renders one card, not the whole board.
  */
 export const WidgetCard = memo(function WidgetCard({ item, index, last, editing, held, drop, reorder }: CardProps) {
   const { widget, marks } = item;

@@ -1,7 +1,9 @@
 import { effect, signal } from '@preact/signals';
 import { describe, expect, it } from 'vitest';
 import type { DashboardId, ItemId, UserId, WidgetId } from '../../protocol/index.ts';
-import { buildView, keepUnchanged, optimisticView } from '../../src/state/optimistic.ts';
+import fc from 'fast-check';
+import { ViewBuilder, buildView, optimisticView, sameWidget } from '../../src/state/optimistic.ts';
+import type { OutboxEntry } from '../../contract/index.ts';
 import { DASH, USER, checklist, counter, entry, fakeClient, note } from './fake-client.ts';
 
 const w1 = 'w_1' as WidgetId;
@@ -120,22 +122,93 @@ describe('optimisticView (computed signal)', () => {
   });
 });
 
-describe('keepUnchanged (stable items for unchanged cards)', () => {
-  it('keeps the previous item when widget, marks and confirmed version are the same, and only then', () => {
+describe('ViewBuilder (built again and again, redoing only what changed)', () => {
+  it('keeps the previous item when widget, marks and confirmed version show the same, and only then', () => {
     const confirmed = [counter('w_1', 'A', 1, 'a0', 2), counter('w_2', 'B', 2, 'a1', 3)];
-    const before = buildView(confirmed, [], DASH, USER.id);
+    const b = new ViewBuilder();
+    const before = b.build(confirmed, [], DASH, USER.id);
     const pending = [entry({ name: 'counter.add', args: { widgetId: w2, delta: 1 } })];
-    const after = keepUnchanged(before, buildView(confirmed, pending, DASH, USER.id));
+    const after = b.build(confirmed, pending, DASH, USER.id);
     expect(after[0]).toBe(before[0]);
     expect(after[1]).not.toBe(before[1]);
     expect(after[1]).toMatchObject({ marks: ['pending'], confirmedVersion: 3 });
-    // Same widget object, other marks: a new item (the card must show its mark).
-    const failed = keepUnchanged(after, buildView(confirmed, [{ ...pending[0], state: 'failed' as const }], DASH, USER.id));
+    // The same mutation in another object (the worker's copy replacing the tab's provisional one): the card
+    // shows the same, so it keeps its item.
+    const copy = b.build(confirmed, [structuredClone(pending[0])], DASH, USER.id);
+    expect(copy[1]).toBe(after[1]);
+    // Same widget, other marks: a new item (the card must show its mark).
+    const failed = b.build(confirmed, [{ ...pending[0], state: 'failed' as const }], DASH, USER.id);
     expect(failed[0]).toBe(before[0]);
     expect(failed[1]).not.toBe(after[1]);
     // Gone widgets go; order follows the new view.
-    const fewer = keepUnchanged(before, buildView([confirmed[1]], [], DASH, USER.id));
+    const fewer = b.build([confirmed[1]], [], DASH, USER.id);
     expect(fewer).toEqual([before[1]]);
-    expect(fewer[0]).toBe(before[1]);
+  });
+
+  it('answers the previous array when nothing shows differently, so nothing subscribed renders', () => {
+    const confirmed = [counter('w_1', 'A', 1, 'a0', 2)];
+    const b = new ViewBuilder();
+    const pending = [entry({ name: 'counter.add', args: { widgetId: w1, delta: 1 } })];
+    const first = b.build(confirmed, pending, DASH, USER.id);
+    expect(b.build(confirmed, [...pending], DASH, USER.id)).toBe(first);
+    expect(b.build(confirmed, [{ ...pending[0], state: 'sending' as const }], DASH, USER.id)).toBe(first);
+    expect(b.build(confirmed, [], DASH, USER.id)).not.toBe(first);
+  });
+
+  it('replays only the entries appended since the last build (a click costs one replay, not the whole outbox)', () => {
+    const confirmed = [counter('w_1', 'A', 0, 'a0', 2)];
+    const many = Array.from({ length: 1000 }, () => entry({ name: 'counter.add', args: { widgetId: w1, delta: 1 } }));
+    const click = entry({ name: 'counter.add', args: { widgetId: w1, delta: 1 } });
+    let reads = 0;
+    const counted = many.map((e) => new Proxy(e, { get: (t, k) => (k === 'mutation' && reads++, Reflect.get(t, k)) }));
+    const b2 = new ViewBuilder();
+    b2.build(confirmed, counted, DASH, USER.id);
+    reads = 0;
+    const view = b2.build(confirmed, [...counted, click], DASH, USER.id);
+    expect(view[0].widget).toMatchObject({ value: 1001 });
+    // Grouping reads each entry's dashboard and widget once; no old entry is replayed (that would read it more).
+    expect(reads).toBeLessThanOrEqual(2 * many.length);
+    const fresh = buildView(confirmed, [...many, click], DASH, USER.id);
+    expect(view).toEqual(fresh);
+  });
+
+  it('always equals the view built from scratch (any sequence of confirmed and outbox changes)', () => {
+    const ids = [w1, w2, 'w_3' as WidgetId];
+    const confirmedArb = fc.subarray(ids).chain((present) =>
+      fc.tuple(...present.map((id, i) => fc.integer({ min: 0, max: 5 }).map((v) => counter(id, id, v, `a${i}`, 1 + v)))),
+    );
+    const entryArb = fc.record({
+      id: fc.constantFrom(...ids),
+      kind: fc.constantFrom('add', 'set', 'delete'),
+      state: fc.constantFrom('queued', 'sending', 'failed', 'conflict'),
+    });
+    fc.assert(
+      fc.property(fc.array(fc.tuple(confirmedArb, fc.array(entryArb, { maxLength: 6 }), fc.boolean()), { minLength: 1, maxLength: 8 }), (steps) => {
+        const b = new ViewBuilder();
+        let outbox: OutboxEntry[] = [];
+        for (const [confirmed, added, keepOld] of steps) {
+          const fresh = added.map(({ id, kind, state }) =>
+            entry(
+              kind === 'add'
+                ? { name: 'counter.add', args: { widgetId: id, delta: 1 } }
+                : kind === 'set'
+                  ? { name: 'widget.set', args: { widgetId: id, patch: { value: 7 } } }
+                  : { name: 'widget.delete', args: { widgetId: id } },
+              { state: state as OutboxEntry['state'] },
+            ),
+          );
+          outbox = keepOld ? [...outbox, ...fresh] : [...outbox.slice(1), ...fresh];
+          expect(b.build(confirmed as never, outbox, DASH, USER.id)).toEqual(buildView(confirmed as never, outbox, DASH, USER.id));
+        }
+      }),
+    );
+  });
+
+  it('sameWidget compares fields, and items element by element', () => {
+    const a = checklist('w_1', 'L', [{ id: 'i_1', text: 'x', done: false }], 'a0');
+    expect(sameWidget(a, structuredClone(a))).toBe(true);
+    expect(sameWidget(a, { ...a, items: [{ ...(a as { items: object[] }).items[0], done: true }] } as never)).toBe(false);
+    expect(sameWidget(a, { ...a, title: 'M' })).toBe(false);
+    expect(sameWidget(a, null)).toBe(false);
   });
 });

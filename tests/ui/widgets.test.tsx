@@ -86,8 +86,7 @@ describe('rendering cost', () => {
       });
       expect(rendered).toEqual(['Pumps']);
       expect(card('Pumps').getByText('4')).toBeTruthy();
-      // Settled: Pumps shows its confirmed value again. (A card with pending edits replays them into a new
-      // widget object at every change of the view, so it renders again; the others do not.)
+      // Settled: Pumps shows its confirmed value again; then a change to another widget renders only that card.
       await act(() => {
         client.outbox.value = [];
       });
@@ -96,6 +95,35 @@ describe('rendering cost', () => {
         client.confirmedOf(DASH).value = client.confirmedOf(DASH).value.map((w) => (w.id === 'w_n' ? { ...w, text: 'changed', version: 3 } : w));
       });
       expect(rendered).toEqual(['Shift notes']);
+    } finally {
+      options.diffed = previous;
+    }
+  });
+
+  it('an outbox change that shows nothing new renders no component at all (the worker copy, queued to sending)', async () => {
+    const client = fakeClient({ widgets: board() });
+    renderApp(client);
+    const click = entry({ name: 'counter.add', args: { widgetId: 'w_c' as WidgetId, delta: 1 } });
+    await act(() => {
+      client.outbox.value = [click];
+    });
+    const rendered: string[] = [];
+    const previous = options.diffed;
+    options.diffed = (vnode: VNode) => {
+      if (typeof vnode.type === 'function') rendered.push((vnode.type as { name?: string }).name ?? '?');
+      previous?.(vnode);
+    };
+    try {
+      // What follows a click: the worker's own copy of the entry replaces the tab's, then it turns to sending.
+      await act(() => {
+        client.outbox.value = [structuredClone(click)];
+      });
+      await act(() => {
+        client.outbox.value = [{ ...structuredClone(click), state: 'sending' as const }];
+      });
+      expect(rendered).toEqual([]);
+      expect(card('Pumps').getByText('4')).toBeTruthy();
+      expect(screen.getByText('1 pending')).toBeTruthy();
     } finally {
       options.diffed = previous;
     }
