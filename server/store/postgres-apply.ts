@@ -27,11 +27,35 @@ import {
 import type { PoolClient } from 'pg';
 import type { BatchOutcome, PushContext } from './store.ts';
 import { decide, type BatchState, type CachedWidget } from './decide.ts';
+import type { PendingBatch, Settled } from './group-commit.ts';
+import { isRetryable } from './postgres-pool.ts';
 
 /** The NOTIFY channel every node LISTENs on; its payload is a `CommitHint` (postgres-listen.ts). */
 export const HINT_CHANNEL = 'fieldboard_changes';
 
 const key = (dashboardId: string, widgetId: string) => `${dashboardId}\u0000${widgetId}`;
+
+/**
+ * A group of batches in the caller's transaction (group-commit.ts), each under a savepoint of its own: a batch
+ * that fails is rolled back alone, unless it lost a race, which `runTx` answers by running the whole group
+ * again. A lone batch needs no savepoint.
+ */
+export async function applyGroupPg(db: PoolClient, batches: readonly PendingBatch[]): Promise<Settled[]> {
+  if (batches.length === 1) return [{ ok: true, outcome: await applyBatchPg(db, batches[0].ctx, batches[0].raw) }];
+  const settled: Settled[] = [];
+  for (const b of batches) {
+    await db.query('SAVEPOINT fb_batch');
+    try {
+      settled.push({ ok: true, outcome: await applyBatchPg(db, b.ctx, b.raw) });
+      await db.query('RELEASE SAVEPOINT fb_batch');
+    } catch (error) {
+      if (isRetryable(error)) throw error;
+      await db.query('ROLLBACK TO SAVEPOINT fb_batch');
+      settled.push({ ok: false, error });
+    }
+  }
+  return settled;
+}
 
 /** The whole batch; call inside one transaction (READ COMMITTED: each statement sees the latest commits). */
 export async function applyBatchPg(db: PoolClient, ctx: PushContext, raw: readonly unknown[]): Promise<BatchOutcome> {

@@ -30,7 +30,7 @@ export function openPool(url: string, size: number): { pool: pg.Pool; config: pg
   return { pool, config };
 }
 
-function isRetryable(err: unknown): boolean {
+export function isRetryable(err: unknown): boolean {
   const { code, constraint } = err as { code?: unknown; constraint?: unknown };
   return code === '40001' || code === '40P01' || (code === '23505' && constraint === 'mutations_pkey');
 }

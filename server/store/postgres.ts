@@ -27,11 +27,12 @@ import {
 } from '../../protocol/index.ts';
 import { changeOf, type ChangeRow } from './sqlite-statements.ts';
 import { CHANGE_OVERHEAD_BYTES, cutPage, liveOf } from './page.ts';
-import { applyBatchPg, ingestPg } from './postgres-apply.ts';
+import { applyGroupPg, ingestPg } from './postgres-apply.ts';
 import { PgHintListener } from './postgres-listen.ts';
 import { migratePostgres } from './postgres-migrations.ts';
 import { countFailurePg, createIngestTokenPg, failuresPg, ingestTokenScopePg, purgeExpiredPg } from './postgres-security.ts';
 import { openPool, runTx } from './postgres-pool.ts';
+import { GroupCommit, dashboardLane } from './group-commit.ts';
 import type { BatchOutcome, CatchUp, FailureCount, HintHandlers, HintListener, PushContext, Store, StoredUser } from './store.ts';
 
 const CHANGE_COLUMNS = 'c.dashboard_id, c.seq, c.widget_id, c.version, c.widget, c.mutation_id, c.client_id, c.user_id, c.at';
@@ -67,7 +68,12 @@ export class PostgresStore implements Store {
     private readonly pool: pg.Pool,
     private readonly config: pg.PoolConfig,
     readonly epoch: string,
-  ) {}
+  ) {
+    // Batches for one dashboard wait for its running commit and then commit together (group-commit.ts).
+    this.groupCommit = new GroupCommit((batches) => runTx(pool, 'BEGIN', (db) => applyGroupPg(db, batches)), dashboardLane, (run) => run());
+  }
+
+  readonly groupCommit: GroupCommit;
 
   async createUser(name: string, passwordHash: string): Promise<User> {
     const user: User = { id: newUserId(), name };
@@ -202,7 +208,7 @@ export class PostgresStore implements Store {
   }
 
   applyBatch(ctx: PushContext, mutations: readonly unknown[]): Promise<BatchOutcome> {
-    return runTx(this.pool, 'BEGIN', (db) => applyBatchPg(db, ctx, mutations));
+    return this.groupCommit.apply(ctx, mutations);
   }
 
   catchUp(dashboardId: DashboardId, cursor: number, epoch: string | null, limit: number, maxBytes = Infinity): Promise<CatchUp> {

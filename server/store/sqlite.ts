@@ -20,6 +20,7 @@ import {
 } from '../../protocol/index.ts';
 import { migrate } from './migrations.ts';
 import { applyBatchInTx, ingestInTx } from './sqlite-apply.ts';
+import { GroupCommit, type PendingBatch, type Settled } from './group-commit.ts';
 import { changeOf, prepareStatements, type Statements } from './sqlite-statements.ts';
 import { cutPage, liveOf } from './page.ts';
 import type { BatchOutcome, CatchUp, FailureCount, HintListener, PushContext, Store, StoredUser } from './store.ts';
@@ -48,15 +49,31 @@ export function openSqliteStore(filename: string, options: SqliteStoreOptions = 
 export class SqliteStore implements Store {
   readonly epoch: string;
   private readonly st: Statements;
-  private readonly batchTx: (ctx: PushContext, raw: readonly unknown[]) => BatchOutcome;
+  /** Push batches read in one turn of the event loop commit together (group-commit.ts). */
+  readonly groupCommit: GroupCommit;
 
   constructor(private readonly db: Database.Database) {
     this.st = prepareStatements(db);
     this.epoch = this.st.epoch.get()!.value;
+    // Called inside the group's transaction, a better-sqlite3 transaction function runs as a savepoint:
+    // a batch that throws is rolled back alone and the rest of its group commits.
     const batch = db.transaction((ctx: PushContext, raw: readonly unknown[]) => applyBatchInTx(this.st, ctx, raw));
+    const group = db.transaction((batches: readonly PendingBatch[]) =>
+      batches.map((b): Settled => {
+        try {
+          return { ok: true, outcome: batch(b.ctx, b.raw) };
+        } catch (error) {
+          return { ok: false, error };
+        }
+      }),
+    );
     // IMMEDIATE takes the write lock up front: a deferred transaction that reads and then writes can fail
-    // with SQLITE_BUSY instead of waiting when another process wrote in between.
-    this.batchTx = (ctx, raw) => batch.immediate(ctx, raw);
+    // with SQLITE_BUSY instead of waiting when another process wrote in between. One writer: one lane.
+    this.groupCommit = new GroupCommit(
+      async (batches) => group.immediate(batches),
+      () => '',
+      (run) => setImmediate(run),
+    );
   }
 
   async createUser(name: string, passwordHash: string): Promise<User> {
@@ -147,10 +164,10 @@ export class SqliteStore implements Store {
     return this.st.members.all(dashboardId).map((r) => r.user_id as UserId);
   }
 
-  async applyBatch(ctx: PushContext, mutations: readonly unknown[]): Promise<BatchOutcome> {
+  applyBatch(ctx: PushContext, mutations: readonly unknown[]): Promise<BatchOutcome> {
     // Any throw inside rolls the whole batch back (results and idempotency records included) and
     // propagates: the transport answers it as a transient failure and the client retries.
-    return this.batchTx(ctx, mutations);
+    return this.groupCommit.apply(ctx, mutations);
   }
 
   async catchUp(dashboardId: DashboardId, cursor: number, epoch: string | null, limit: number, maxBytes = Infinity): Promise<CatchUp> {

@@ -10,6 +10,7 @@
  *   because its sender is not a member of the dashboard is not recorded (it would cost a row per refusal).
  * - `seq` is strictly increasing per dashboard, with no gaps, assigned at commit.
  */
+import type { GroupStats } from './group-commit.ts';
 import type {
   Change,
   ClientId,
@@ -125,8 +126,11 @@ export interface Store {
   /**
    * Validates and applies raw mutations (as received) in order, in one transaction. Membership, clientId,
    * idempotency, conflicts and limits are all decided here, so every transport gets the same answers.
+   * Batches that arrive while an earlier one of their lane commits are committed together, each with its
+   * own outcome (group-commit.ts); `groupCommit.stats` counts the transactions and the batches they held.
    */
   applyBatch(ctx: PushContext, mutations: readonly unknown[]): Promise<BatchOutcome>;
+  readonly groupCommit: { readonly stats: GroupStats };
 
   /**
    * Changes after `cursor` (exclusive) for catch-up, at most `limit` and about `maxBytes` (server/store/page.ts;

@@ -8,6 +8,7 @@ import type { Store } from '../../server/store/store.ts';
 import { accountsConformance } from './conformance-accounts.ts';
 import { applyConformance } from './conformance-apply.ts';
 import { feedConformance } from './conformance-feed.ts';
+import { groupConformance } from './conformance-group.ts';
 import { securityConformance } from './conformance-security.ts';
 
 export function describeStoreConformance(name: string, makeStore: () => Promise<Store>): void {
@@ -23,6 +24,7 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
     accountsConformance(withStore);
     applyConformance(withStore);
     feedConformance(withStore);
+    groupConformance(withStore);
     securityConformance(withStore);
   });
 }
