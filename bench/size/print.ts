@@ -9,8 +9,7 @@ import { fieldboardSizes } from './run.ts';
 
 const { app, appStart, appLazy, sw } = fieldboardSizes();
 const kib = (b: number) => `${(b / 1024).toFixed(1)} KiB`;
-console.log(
-  `Fieldboard JS, gzipped: app ${kib(app)} (${kib(appStart)} at start, ${kib(appLazy)} in lazy chunks), service worker ${kib(sw)}, ` +
-    `total ${kib(app + sw)} (${kib(appStart + sw)} at start)`,
-);
+const lazy = appLazy > 0 ? ` (${kib(appStart)} at start, ${kib(appLazy)} in lazy chunks)` : '';
+const lazyTotal = appLazy > 0 ? ` (${kib(appStart + sw)} without the lazy chunks)` : '';
+console.log(`Fieldboard JS, gzipped: app ${kib(app)}${lazy}, service worker ${kib(sw)}, total ${kib(app + sw)}${lazyTotal}`);
 if (process.argv.includes('--by-module')) console.log(`\n${byModuleTable(await measureByModule())}`);
