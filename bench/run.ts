@@ -43,6 +43,11 @@ const benches: Bench[] = [
       return [
         row('size (gzipped JS)', 'app + SW', 'KiB', true, kb(total), 'Replicache client', kb(s.replicacheGzipBytes), '< 40 KiB', total < 40 * 1024),
         row('size (gzipped JS)', 'app + SW', 'KiB', true, kb(total), 'Firestore + offline cache', kb(s.firestoreGzipBytes), '< 40 KiB', total < 40 * 1024),
+        // With lazy chunks, also what runs before the first paint. The target counts the total above: the worker
+        // precaches every chunk, so a first visit downloads the lazy ones too (README "Sizes").
+        ...(s.appStartGzipBytes === s.appGzipBytes
+          ? []
+          : [row('size (gzipped JS)', 'app at start + SW', 'KiB', true, kb(s.appStartGzipBytes + s.swGzipBytes), 'Replicache client', kb(s.replicacheGzipBytes), '', null)]),
         row('size (gzipped JS)', 'app', 'KiB', true, kb(s.appGzipBytes), 'Replicache client', kb(s.replicacheGzipBytes), '', null),
         row('size (gzipped JS)', 'service worker', 'KiB', true, kb(s.swGzipBytes), 'Replicache client', kb(s.replicacheGzipBytes), '', null),
       ];
