@@ -14,10 +14,12 @@ import { flag } from './config-env.ts';
 export type ServerHop = 'committed' | 'fanned-out';
 export const SERVER_HOPS: readonly ServerHop[] = ['committed', 'fanned-out'];
 
-const enabled = flag(process.env, 'FIELDBOARD_TRACE', false);
+// Read at the first call, not at import: loadConfig (server/config.ts) checks the variable first, so a
+// malformed value stops the server with its message like any other.
+let enabled: boolean | null = null;
 
 export function traceServer(hop: ServerHop, changes: readonly Change[]): void {
-  if (!enabled) return;
+  if (!(enabled ??= flag(process.env, 'FIELDBOARD_TRACE', false))) return;
   const t = performance.timeOrigin + performance.now();
   let out = '';
   for (const c of changes) if (c.mutationId) out += `${JSON.stringify({ trace: hop, m: c.mutationId, t })}\n`;

@@ -15,10 +15,10 @@ import {
   serviceWorkerOf,
   signIn,
   startKitServer,
+  takeClickTrace,
   takeMarks,
   test,
   waitForSynced,
-  type RealmMarks,
 } from '../kit/index.ts';
 import { counterValue, widget } from './ui-helpers.ts';
 
@@ -43,24 +43,13 @@ test('one click leaves every hop of its path, in order, up to the frame painted 
 
     const serverMarks = serverTraceReader(server);
     const realms = { tab, tab2, worker: serviceWorkerOf(a), workerB: serviceWorkerOf(b), tabB };
-    const marks: RealmMarks = { tab: [], tab2: [], worker: [], server: [], workerB: [], tabB: [] };
-    const take = async () => {
-      for (const [name, realm] of Object.entries(realms)) marks[name as keyof typeof realms].push(...(await takeMarks(realm)));
-      marks.server.push(...serverMarks());
-    };
-    await take(); // sign-in and first paint made no mutation; whatever is there is not this click's
-    for (const list of Object.values(marks)) list.length = 0;
+    for (const realm of Object.values(realms)) await takeMarks(realm); // sign-in and first paint: not this click's
+    serverMarks();
 
     await widget(tab, 'Pumps').getByRole('button', { name: 'Increment' }).click();
     for (const p of [tab, tab2, tabB]) await expect(counterValue(p, 'Pumps')).toHaveText('1');
     await waitForSynced(tab);
-    // The painted marks come a frame after the broadcast: collect until both other tabs have theirs.
-    await expect
-      .poll(async () => {
-        await take();
-        return [marks.tabB, marks.tab2].map((l) => l.some((k) => k.hop === 'fb:painted'));
-      })
-      .toEqual([true, true]);
+    const marks = await takeClickTrace(realms, serverMarks);
 
     const m = madeMutation(marks);
     for (const path of [DEVICE_PATH, TAB_PATH]) {

@@ -124,3 +124,23 @@ export function hopDurations(times: readonly { name: string; t: number }[]): Rec
   out.total = times[times.length - 1].t - times[0].t;
   return out;
 }
+
+/** The browser realms of a traced two-device setup (the server's marks come from its output). */
+export type BrowserRealms = Record<Exclude<TraceRealm, 'server'>, Page | Worker>;
+
+/**
+ * The marks of one click, taken from every realm and cleared there: taken again until the other device's
+ * tab and the second tab have painted it (their mark comes a frame after the broadcast), up to `timeoutMs`.
+ */
+export async function takeClickTrace(realms: BrowserRealms, serverMarks: () => TraceMark[], timeoutMs = 5_000): Promise<RealmMarks> {
+  const marks: RealmMarks = { tab: [], tab2: [], worker: [], server: [], workerB: [], tabB: [] };
+  const painted = (l: TraceMark[]) => l.some((k) => k.hop === HOPS.painted);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    for (const [name, realm] of Object.entries(realms)) marks[name as keyof BrowserRealms].push(...(await takeMarks(realm)));
+    marks.server.push(...serverMarks());
+    if (painted(marks.tabB) && painted(marks.tab2)) return marks;
+    if (Date.now() > deadline) throw new Error(`no painted mark in ${painted(marks.tabB) ? 'tab 2' : 'the other device'} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
