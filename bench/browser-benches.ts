@@ -7,6 +7,7 @@ import { row, type Row } from './lib/report.ts';
 import { round } from './lib/stats.ts';
 import { runInputToPaint } from './paint/run.ts';
 import { runPropagation } from './propagation/run.ts';
+import { hopRows } from './propagation/hops.ts';
 import { runDrain } from './drain/run.ts';
 import { runColdStart } from './cold-start/run.ts';
 
@@ -47,6 +48,7 @@ export function browserBenches(quick: boolean): BrowserBench[] {
           row(label, 'A -> device B p95', 'ms', true, round(fb.device.p95, 1), relay, round(peer.device.p95, 1), '', null),
           row(label, 'A -> tab 2 of A p50', 'ms', true, round(fb.tab.p50, 1), relay, round(peer.tab.p50, 1), target, fb.tab.p50 <= peer.tab.p50),
           row(label, 'A -> tab 2 of A p95', 'ms', true, round(fb.tab.p95, 1), relay, round(peer.tab.p95, 1), '', null),
+          ...hopRows(label, fb.hops),
         ];
       },
     },

@@ -118,6 +118,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
       `DATABASE_URL must be sqlite:<path>, sqlite::memory: or postgres://user@host:port/db, got scheme "${scheme}"`,
     );
   }
+  flag(env, 'FIELDBOARD_TRACE', false); // checked here, read by server/trace.ts (the hop trace)
   const logLevel = text(env, 'LOG_LEVEL', DEFAULT_CONFIG.logLevel);
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);

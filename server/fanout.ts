@@ -22,6 +22,7 @@ import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
 import type { HintListener, Store } from './store/store.ts';
 import type { Hub } from './ws/hub.ts';
+import { traceServer } from './trace.ts';
 
 /** Changes read from the log per query while catching a dashboard's fan-out up. */
 const PAGE = 500;
@@ -164,6 +165,7 @@ export class Fanout {
   private publish(dashboardId: DashboardId, st: Followed, changes: Change[], source: 'local' | 'log'): void {
     st.last = changes[changes.length - 1].seq;
     this.hub.publish(dashboardId, changes);
+    traceServer('fanned-out', changes);
     if (source === 'log') {
       const now = this.now();
       // Server-stamped changes only: an ingest may carry the sender's own time.

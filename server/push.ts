@@ -6,6 +6,7 @@
 import type { ClientId, User } from '../protocol/index.ts';
 import type { ServerContext } from './context.ts';
 import type { BatchOutcome } from './store/store.ts';
+import { traceServer } from './trace.ts';
 
 export async function runPush(
   ctx: ServerContext,
@@ -25,6 +26,7 @@ export async function runPush(
         },
         mutations,
       ));
+    traceServer('committed', outcome.changes);
     ctx.metrics.countResults(outcome.results);
     await ctx.fanout.committed(outcome.changes);
     return outcome;

@@ -3,8 +3,10 @@ import { render } from 'preact';
 import { App } from './app/app.tsx';
 import { createSyncClient } from './sync/sw-client.ts';
 import { applyTheme } from './state/theme.ts';
+import { startPageTrace } from './sync/trace.ts';
 import './styles.css';
 
 applyTheme();
+startPageTrace();
 
 render(<App client={createSyncClient()} />, document.getElementById('app')!);

@@ -36,6 +36,7 @@ import { ReplicaSync } from './replica-sync.ts';
 import { Session } from './session.ts';
 import { Settler } from './settle.ts';
 import { SocketPush } from './transports.ts';
+import { swTrace } from './trace.ts';
 
 export type { EngineEnv } from './core.ts';
 
@@ -78,7 +79,7 @@ export class Engine {
         checkAuth: () => this.session.check(),
         onState: (s) => this.broadcaster.post({ type: 'status', connection: s, clientId: c.clientId }),
         onWelcome: (f) => this.replica.enqueue(() => this.onWelcome(f)),
-        onFrame: (f) => this.replica.enqueue(() => this.onFrame(f)),
+        onFrame: (f) => (swTrace.received(f), this.replica.enqueue(() => this.onFrame(f))),
         onDown: (reason, closeCode) => this.onDown(reason, closeCode),
         onBadFrame: (m) => c.log('bad frame from server', m),
         probe: () => this.session.probe(),
@@ -197,6 +198,7 @@ export class Engine {
     const seen = cmd.base ?? null;
     const done = await c.serially(() => (cmd.from ? c.env.store.append(userId, m, seen, cmd.from, c.env.now()) : c.env.store.append(userId, m, seen)));
     if (done.kind === 'out-of-order') return refused('out-of-order', `out of order: mutation ${done.expected} of this tab has not arrived`);
+    swTrace.durable(m.id);
     const outboxSeq = this.broadcaster.post({ type: 'outbox', entries: done.outbox });
     if (!c.conn.isOpen) void c.env.registerSync().catch(() => {});
     void this.drain();

@@ -15,6 +15,7 @@ import type { ClientId, DashboardId, MutationId, ServerFrame } from '../protocol
 import type { EngineCore } from './core.ts';
 import { pullOverHttp } from './http.ts';
 import { ResetStage } from './reset-stage.ts';
+import { swTrace } from './trace.ts';
 import type { Commit, ReplicaUpdate } from './store.ts';
 
 export class ReplicaSync {
@@ -111,6 +112,7 @@ export class ReplicaSync {
     const c = this.core;
     const applied = ownMutationIds(updates, c.clientId);
     await c.env.store.commit({ ...settle, replica: updates, remove: [...(settle?.remove ?? []), ...applied] });
+    swTrace.replica(updates);
     this.announce(updates);
     if (applied.length || settle) await c.broadcastOutbox();
   }

@@ -15,6 +15,7 @@ import { DbHandle } from '../contract/local-db/index.ts';
 import { Engine } from './engine.ts';
 import { SwStore } from './store.ts';
 import { browserSocket } from './socket.ts';
+import { installWorkerTrace } from './trace.ts';
 
 declare let self: ServiceWorkerGlobalScope;
 
@@ -64,6 +65,7 @@ const engine = new Engine(
 /** This instance's start: restored from IndexedDB, reconnected when a tab is open, outbox drained. */
 const woke = engine.wake().catch((e) => log('start failed', String(e)));
 
+installWorkerTrace(self); // before the listener below: marks a `mutate` as it arrives (sw/trace.ts)
 self.addEventListener('message', (event) => {
   const parsed = parse(TabCommandSchema, event.data);
   const source = event.source as Client | null;

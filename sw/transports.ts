@@ -8,6 +8,7 @@ import type { ServerFrame } from '../protocol/index.ts';
 import type { OutboxEntry } from '../contract/index.ts';
 import type { EngineCore, PushOutcome } from './core.ts';
 import { pushOverHttp } from './http.ts';
+import { swTrace } from './trace.ts';
 
 export class SocketPush {
   private inflight: { requestId: string; done: (o: PushOutcome) => void } | null = null;
@@ -26,6 +27,7 @@ export class SocketPush {
         resolve(o);
       };
       this.inflight = { requestId, done: finish };
+      swTrace.wire(batch);
       if (!conn.send({ type: 'push', requestId, mutations: batch.map((e) => e.mutation) })) {
         finish({ ok: false, unauthorized: false, error: 'socket closed before the push' });
       }

@@ -56,8 +56,9 @@ export function printTable(rows: Row[]): string {
     r.metric,
     `${fmt(r.fieldboard)} ${r.unit}`,
     r.peer,
-    `${fmt(r.peerValue)} ${r.unit}`,
-    `${round(r.advantage, 2)}x`,
+    // A row without a peer (a hop of the trace) leaves the peer's columns empty.
+    Number.isFinite(r.peerValue) ? `${fmt(r.peerValue)} ${r.unit}` : '',
+    Number.isFinite(r.advantage) ? `${round(r.advantage, 2)}x` : '',
     `${r.target}${r.met === null ? '' : r.met ? ' (met)' : ' (missed)'}`,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));

@@ -7,16 +7,19 @@
  * the same three tabs (each tab its own Socket.IO connection: the familiar choice).
  *
  * Times are the trusted click's timestamp in tab 1 and the painted frame in the other tab, both epoch
- * times of one browser. Each edit waits until every tab has settled before the next.
+ * times of one browser. Each edit waits until every tab has settled before the next. Fieldboard's edits are
+ * traced too (bench/propagation/hops.ts): the median of each hop of the path is printed beside the totals.
  */
 import type { Browser, Page } from '@playwright/test';
-import { startKitServer } from '../../tests/kit/server.ts';
+import { startKitServer, type KitServer } from '../../tests/kit/server.ts';
 import { signIn } from '../../tests/kit/app.ts';
 import { buildPage, launchChromium, sleep, snapshotDist, tempDir, tracer, until } from '../lib/browser.ts';
 import { COUNTER_TITLE } from '../lib/fieldboard.ts';
 import { probeOf, probeScript } from '../lib/probe.ts';
 import { startPeerProcess } from '../lib/proc.ts';
 import { sideBySide, summarize } from '../lib/stats.ts';
+import { enableTrace } from '../../tests/kit/trace.ts';
+import { summarizeHops, tracedTabs, type HopSamples } from './hops.ts';
 
 export interface PropagationOptions {
   edits: number;
@@ -25,7 +28,8 @@ export interface PropagationOptions {
 
 type Summary = ReturnType<typeof summarize>;
 export interface PropagationResult {
-  fieldboard: { device: Summary; tab: Summary };
+  /** `hops`: the median of each hop of the path, from the hop trace (bench/propagation/hops.ts). */
+  fieldboard: { device: Summary; tab: Summary; hops: ReturnType<typeof summarizeHops> };
   peer: { device: Summary; tab: Summary };
 }
 
@@ -33,9 +37,11 @@ interface Tabs {
   a1: Page;
   a2: Page;
   b: Page;
+  /** Fieldboard's only: the hop trace of the last click. */
+  trace?: () => Promise<HopSamples>;
 }
 
-async function edit(t: Tabs): Promise<{ device: number; tab: number }> {
+async function edit(t: Tabs): Promise<{ device: number; tab: number; hops: HopSamples | null }> {
   const expected = String(Number(await probeOf.value(t.a1, COUNTER_TITLE)) + 1);
   await Promise.all([t.a2, t.b].map((p) => probeOf.arm(p, COUNTER_TITLE, expected, 10_000)));
   const { x, y } = await probeOf.arm(t.a1, COUNTER_TITLE, expected, 10_000);
@@ -46,14 +52,15 @@ async function edit(t: Tabs): Promise<{ device: number; tab: number }> {
     probeOf.result(t.b),
   ]);
   await Promise.all([t.a1, t.a2, t.b].map((p) => probeOf.settled(p, COUNTER_TITLE, expected, 10_000)));
+  const hops = t.trace ? await t.trace() : null;
   await sleep(Math.random() * 17);
-  return { device: device.paint - input, tab: tab.paint - input };
+  return { device: device.paint - input, tab: tab.paint - input, hops };
 }
 
-async function fieldboardTabs(browser: Browser, url: string): Promise<Tabs> {
-  const a = await browser.newContext({ baseURL: url });
-  const b = await browser.newContext({ baseURL: url });
-  for (const c of [a, b]) await c.addInitScript(probeScript());
+async function fieldboardTabs(browser: Browser, server: KitServer): Promise<Tabs> {
+  const a = await browser.newContext({ baseURL: server.url });
+  const b = await browser.newContext({ baseURL: server.url });
+  for (const c of [a, b]) await Promise.all([c.addInitScript(probeScript()), enableTrace(c)]);
   const [a1, bPage] = await Promise.all([a.newPage(), b.newPage()]);
   await Promise.all([signIn(a1), signIn(bPage)]);
   const a2 = await a.newPage();
@@ -62,7 +69,7 @@ async function fieldboardTabs(browser: Browser, url: string): Promise<Tabs> {
     await p.getByRole('article', { name: COUNTER_TITLE }).waitFor();
     await until(async () => /Online/.test((await p.getByRole('status').textContent()) ?? ''), 10_000, 'Online');
   }
-  return { a1, a2, b: bPage };
+  return tracedTabs({ a1, a2, b: bPage }, a, b, server);
 }
 
 async function peerTabs(browser: Browser, url: string): Promise<Tabs> {
@@ -82,19 +89,23 @@ export async function runPropagation(opts: PropagationOptions): Promise<Propagat
   const dist = snapshotDist();
   const peerDir = tempDir('relay-peer');
   const [server, browser] = await Promise.all([
-    startKitServer({ staticDir: dist.dir, env: { LOG_LEVEL: 'warn' } }),
+    startKitServer({ staticDir: dist.dir, env: { LOG_LEVEL: 'warn', FIELDBOARD_TRACE: '1' } }),
     launchChromium(),
     buildPage('bench/peer-board', peerDir.dir),
   ]);
   const relay = await startPeerProcess('bench/propagation/relay-server.ts', [peerDir.dir], 'relay');
   lap('server, browser, peer build, relay');
   try {
-    const [fb, peer] = await Promise.all([fieldboardTabs(browser, server.url), peerTabs(browser, relay.url)]);
+    const [fb, peer] = await Promise.all([fieldboardTabs(browser, server), peerTabs(browser, relay.url)]);
     lap('tabs');
     const [fbSamples, peerSamples] = await sideBySide([fb, peer], opts.edits, opts.warmup, edit, () => lap('warm-up'));
     lap('edits');
     return {
-      fieldboard: { device: summarize(fbSamples.map((s) => s.device)), tab: summarize(fbSamples.map((s) => s.tab)) },
+      fieldboard: {
+        device: summarize(fbSamples.map((s) => s.device)),
+        tab: summarize(fbSamples.map((s) => s.tab)),
+        hops: summarizeHops(fbSamples.map((s) => s.hops!)),
+      },
       peer: { device: summarize(peerSamples.map((s) => s.device)), tab: summarize(peerSamples.map((s) => s.tab)) },
     };
   } finally {

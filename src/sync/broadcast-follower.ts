@@ -11,6 +11,7 @@
  */
 import { assertNever, parse, type Change, type DashboardId, type User } from '../../protocol/index.ts';
 import { BROADCAST_CHANNEL, SwBroadcastSchema, type ActivityEntry, type ConnectionState, type OutboxEntry } from '../../contract/index.ts';
+import { traceBroadcast } from './trace.ts';
 
 export interface BroadcastHandlers {
   status(connection: ConnectionState): void;
@@ -47,6 +48,7 @@ export class BroadcastFollower {
       return;
     }
     const m = parsed.value;
+    traceBroadcast(m);
     const gap = m.swInstance !== this.swInstance || m.seq !== this.lastSeq + 1;
     this.swInstance = m.swInstance;
     this.lastSeq = m.seq;

@@ -39,6 +39,7 @@ import { Replicas } from './replicas.ts';
 import { Requests, type RequestCommand } from './requests.ts';
 import type { SignInResult, SyncClient } from './types.ts';
 import { WorkerLink } from './worker-link.ts';
+import { traceMade } from './trace.ts';
 
 export interface SwClientOptions {
   /** The built service worker (vite-plugin-pwa writes /sw.js). */
@@ -218,6 +219,7 @@ export class SwSyncClient implements SyncClient {
     const checked = parse(MutationSchema, candidate);
     if (!checked.ok) throw new Error(checked.message);
     const mutation: Mutation = checked.value;
+    traceMade(mutation.id);
     this.pending.add(newOutboxEntry(mutation, user.id, this.pending.nextOrder()));
     try {
       const data = this.checked(await this.line.send({ type: 'mutate', mutation, ...(seen ? { base: seen } : {}) }));

@@ -5,3 +5,4 @@ export * from './api.ts';
 export * from './app.ts';
 export { test, expect } from './fixtures.ts';
 export * from './profiles.ts';
+export * from './trace.ts';

@@ -30,6 +30,7 @@ describe('limits from the environment', () => {
   it('refuses malformed values, limits under one full push, and contradictions, naming the variable', () => {
     expect(() => loadConfig({ FIELDBOARD_MAX_CONNECTIONS: 'lots' })).toThrow(/FIELDBOARD_MAX_CONNECTIONS must be a whole number/);
     expect(() => loadConfig({ FIELDBOARD_RATE_SOCKET_MUTATIONS_PER_MIN: '100' })).toThrow(ConfigError);
+    expect(() => loadConfig({ FIELDBOARD_TRACE: 'maybe' })).toThrow(/FIELDBOARD_TRACE must be true or false/);
     expect(() => loadConfig({ FIELDBOARD_HEADERS_TIMEOUT_MS: '20000', FIELDBOARD_REQUEST_TIMEOUT_MS: '10000' })).toThrow(
       /FIELDBOARD_HEADERS_TIMEOUT_MS/,
     );
