@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { machine, printTable, row, save, type Row } from './lib/report.ts';
 import { round } from './lib/stats.ts';
 import { fanoutRows } from './fanout/rows.ts';
+import { catchUpRows } from './catch-up/rows.ts';
 import { raiseFileLimit } from './lib/files.ts';
 import { runSize } from './size/run.ts';
 import { browserBenches } from './browser-benches.ts';
@@ -43,6 +44,8 @@ const benchPostgres = () => (postgres ??= startBenchPostgres());
 const benches: Bench[] = [
   // A scaling curve (1,000 / 5,000 / 10,000 sockets) against plain ws and Socket.IO: bench/fanout/rows.ts
   { name: 'fanout', run: () => fanoutRows(quick) },
+  // A device returning after 1,000 / 10,000 / 100,000 metric points against a full replay: bench/catch-up/rows.ts
+  { name: 'catch-up', run: () => catchUpRows(quick) },
   {
     name: 'size',
     async run() {
