@@ -75,6 +75,8 @@ function sizeRows(plan: DrainPlan, r: DrainResult, middle: DrainResult | undefin
   const exact = (o: Outcome<DrainSide>) =>
     o.kind === 'done' && o.value.applied === n && o.value.counterDelta === n && o.value.appliedAnswers === n;
   const applied = (o: Outcome<DrainSide>) => valueOr(o, (v) => v.applied);
+  const queueNote =
+    wb.kind === 'done' && !exact(wb) ? ` (Queue: ${wb.value.applied} changes, counter +${wb.value.counterDelta}, ${wb.value.appliedAnswers} answers)` : '';
   const heap = (pick: (h: FieldboardDrain['heap']) => number) => round(valueOr(fb, (v) => pick(v.heap)) / MiB, 1);
   const under50 = (x: number) => (fb.kind === 'done' ? x < 50 : false);
   const mem = `${label}: memory with ${fmtN(n)} pending`;
@@ -83,7 +85,7 @@ function sizeRows(plan: DrainPlan, r: DrainResult, middle: DrainResult | undefin
   const swHeap = heap((h) => h.swPending);
   return [
     row(label, 'online -> all applied, 0 pending', 's', true, fbS, peer, wbS, note(target), fb.kind === 'done' ? met : false),
-    row(label, 'applied exactly once', 'mutations', false, applied(fb), peer, applied(wb), note(`${fmtN(n)} changes, counter +${fmtN(n)}, ${fmtN(n)} answers`), exact(fb)),
+    row(label, 'applied exactly once', 'mutations', false, applied(fb), peer, applied(wb), note(`${fmtN(n)} changes, counter +${fmtN(n)}, ${fmtN(n)} answers${queueNote}`), exact(fb)),
     row(mem, 'tab JS heap', 'MiB', true, tabHeap, empty, heap((h) => h.pageEmpty), note('< 50 MiB'), under50(tabHeap)),
     row(mem, 'service worker JS heap', 'MiB', true, swHeap, empty, heap((h) => h.swEmpty), note('< 50 MiB'), under50(swHeap)),
     row(mem, 'offline click to painted frame', 'ms', true, round(valueOr(fb, (v) => v.click.pending), 1), empty, round(valueOr(fb, (v) => v.click.empty), 1), fbMissing, null),

@@ -8,7 +8,7 @@
  *   one by one through the SW's `mutate` command is not used for setup: every append re-reads and
  *   re-broadcasts the whole outbox, so that is quadratic; what one more click costs with N pending is
  *   measured, against the same click with an empty outbox.) The drain covers those few clicks too. Then `setOffline(false)`: the tab relays `online`, the SW reconnects and drains.
- * - Peer: Workbox's `workbox-background-sync` Queue (bench/drain/workbox-peer, built by Vite in this run)
+ * - Peer (bench/drain/workbox-side.ts): Workbox's `workbox-background-sync` Queue (bench/drain/workbox-peer, built by Vite)
  *   in its own page and service worker against its own Fieldboard server. Offline, the page POSTs the same
  *   N mutations to /api/push, one mutation per request (the same endpoint, validation and SQLite commit
  *   per mutation); the SW's fetch handler puts each failed request in the Queue. Then `setOffline(false)`:
@@ -31,8 +31,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from '@playwright/test';
-import { newClientId } from '../../protocol/index.ts';
-import { goOffline, goOnline } from '../../tests/kit/browser.ts';
+import { goOffline } from '../../tests/kit/browser.ts';
 import { signIn } from '../../tests/kit/app.ts';
 import { startKitServer, type KitServer } from '../../tests/kit/server.ts';
 import { BENCH_LIMITS_ENV } from '../lib/limits.ts';
@@ -50,10 +49,14 @@ import {
   tracer,
   until,
 } from '../lib/browser.ts';
-import { COUNTER_TITLE, appliedAnswers, counterValue, mutation, openServerDb, prepareBoard, type Board } from '../lib/fieldboard.ts';
-import { serverRate, type ServerRate } from './server-rate.ts';
+import { COUNTER_TITLE, openServerDb, prepareBoard, type Board } from '../lib/fieldboard.ts';
 import { probeOf, probeScript } from '../lib/probe.ts';
 import { summarize } from '../lib/stats.ts';
+import { goOnlineAndDrain, idbCount, poll, type DrainSide } from './online.ts';
+import { serverRate, type ServerRate } from './server-rate.ts';
+import { workboxSide, type WorkboxDrain } from './workbox-side.ts';
+
+export type { DrainSide, WorkboxDrain };
 
 export interface DrainSizeOptions {
   mutations: number;
@@ -65,25 +68,10 @@ export interface DrainSizeOptions {
   limitMs: { fieldboard: number; workbox: number };
 }
 
-export interface DrainSide {
-  /** From `setOffline(false)` to all applied and nothing pending, ms. */
-  drainMs: number;
-  /** Changes from this client in the server's log (N when exactly once). */
-  applied: number;
-  /** How far the counter moved (N when exactly once). */
-  counterDelta: number;
-  /** `applied` answers the server gave (N unless something was sent twice). */
-  appliedAnswers: number;
-}
-
 export interface FieldboardDrain extends DrainSide {
   heap: { pageEmpty: number; pagePending: number; swEmpty: number; swPending: number };
   /** Offline click to painted frame (median of 3), with an empty outbox and with N pending, ms. */
   click: { empty: number; pending: number };
-}
-
-export interface WorkboxDrain extends DrainSide {
-  enqueueMs: number;
 }
 
 export interface DrainResult {
@@ -94,68 +82,6 @@ export interface DrainResult {
 }
 
 const SETTLE_MS = 3_000;
-
-/** Polls `fn` until true, every `everyMs`, with no deadline of its own: the side's time limit ends it. */
-async function poll(progress: Progress, fn: () => Promise<boolean> | boolean, what: string, everyMs = 20): Promise<void> {
-  await until(async () => (progress.check(), await fn()), Number.POSITIVE_INFINITY, what, everyMs);
-}
-
-/**
- * Brings the network back and waits for "done": the server holds `n + extra` changes from `clientId` and
- * the browser's queue is empty. The exactly-once figures leave the `extra` (mutations queued besides the
- * N) out.
- */
-async function goOnlineAndDrain(
-  progress: Progress,
-  context: BrowserContext,
-  server: KitServer,
-  board: Board,
-  db: ReturnType<typeof openServerDb>,
-  clientId: string,
-  n: number,
-  extra: number,
-  queueLength: () => Promise<number>,
-): Promise<DrainSide> {
-  const counterBefore = await counterValue(board);
-  const answersBefore = await appliedAnswers(server.url);
-  const t0 = performance.now();
-  progress.phase = 'going online';
-  await goOnline(context);
-  const total = (n + extra).toLocaleString('en-US');
-  await poll(progress, () => {
-    const applied = db.appliedBy(clientId);
-    progress.phase = `draining: ${applied.toLocaleString('en-US')} of ${total} applied`;
-    return applied >= n + extra;
-  }, `${total} applied on the server`);
-  progress.phase = 'waiting for an empty browser queue';
-  await poll(progress, async () => (await queueLength()) === 0, 'an empty browser queue');
-  const drainMs = performance.now() - t0;
-  return {
-    drainMs,
-    applied: db.appliedBy(clientId) - extra,
-    counterDelta: (await counterValue(board)) - counterBefore - extra,
-    appliedAnswers: (await appliedAnswers(server.url)) - answersBefore - extra,
-  };
-}
-
-/** Count of an IndexedDB store in the page's origin. */
-async function idbCount(page: Page, db: string, store: string): Promise<number> {
-  return page.evaluate(
-    ([name, storeName]) =>
-      new Promise<number>((res, rej) => {
-        const open = indexedDB.open(name);
-        open.onerror = () => rej(open.error);
-        open.onsuccess = () => {
-          const d = open.result;
-          if (!d.objectStoreNames.contains(storeName)) return res(-1);
-          const req = d.transaction(storeName).objectStore(storeName).count();
-          req.onsuccess = () => (d.close(), res(req.result));
-          req.onerror = () => rej(req.error);
-        };
-      }),
-    [db, store] as const,
-  );
-}
 
 /** The seeding script (bench/drain/seed.ts), bundled: it writes through the local-database module. */
 async function seedScript(): Promise<string> {
@@ -251,43 +177,6 @@ async function fieldboardSide(
       heap: { pageEmpty, pagePending, swEmpty, swPending },
       click: { empty: clickEmpty, pending: clickPending },
     };
-  } finally {
-    db.close();
-  }
-}
-
-async function workboxSide(progress: Progress, context: BrowserContext, server: KitServer, board: Board, n: number): Promise<WorkboxDrain> {
-  await context.addInitScript(probeScript()); // only for the __name helper of functions evaluated here
-  const page = await context.newPage();
-  const db = openServerDb(server.databasePath);
-  const clientId = newClientId();
-  try {
-    progress.phase = 'registering the peer';
-    await page.goto('/');
-    await page.evaluate(() => (window as unknown as { peerReady: Promise<void> }).peerReady);
-    const login = await page.evaluate(async () => {
-      const r = await fetch('/api/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'demo', password: 'demo' }) });
-      return r.status;
-    });
-    if (login !== 204) throw new Error(`peer login: HTTP ${login}`);
-
-    await goOffline(context);
-    const bodies = Array.from({ length: n }, () =>
-      JSON.stringify({ clientId, mutations: [mutation(clientId, board.dashboardId, { name: 'counter.add', args: { widgetId: board.counterId, delta: 1 } })] }),
-    );
-    progress.phase = `queuing ${n.toLocaleString('en-US')} requests offline`;
-    const e0 = performance.now();
-    const queued = await page.evaluate(
-      (list) => (window as unknown as { enqueue(r: { url: string; body: string }[]): Promise<number> }).enqueue(list.map((body) => ({ url: '/api/push', body }))),
-      bodies,
-    );
-    const enqueueMs = performance.now() - e0;
-    if (queued !== n) throw new Error(`the Workbox peer queued ${queued} of ${n}`);
-
-    const side = await goOnlineAndDrain(progress, context, server, board, db, clientId, n, 0, () =>
-      idbCount(page, 'workbox-background-sync', 'requests'),
-    );
-    return { ...side, enqueueMs };
   } finally {
     db.close();
   }

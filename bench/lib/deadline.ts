@@ -3,12 +3,13 @@
  * somewhere (the drain at 100,000 before delta broadcasts, issue 13) and must then say "did not finish in
  * N s, while <phase>" instead of hanging the whole `npm run bench`.
  */
-import { sleep } from './browser.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** What one side of a measurement came to: measured, stopped at its limit, or deliberately not run. */
 export type Outcome<T> =
   | { kind: 'done'; value: T }
   | { kind: 'unfinished'; limitS: number; phase: string }
+  | { kind: 'failed'; phase: string; message: string }
   | { kind: 'not-run'; why: string };
 
 /** Handed to the measured code: it names its phase as it goes and checks for the limit while it polls. */
@@ -25,7 +26,8 @@ const UNWIND_MS = 30_000;
 /**
  * Runs `work` with a limit of `limitMs`. Past it, the signal aborts, `stop` releases what `work` waits on
  * (closing a browser context makes every pending page call reject), and the answer is `unfinished` with the
- * phase `work` had reached. An error thrown before the limit is a real failure and propagates.
+ * phase `work` had reached. An error before the limit (a renderer out of memory at 100,000, say) is
+ * `failed`, with its phase and message, so that the other sizes and benchmarks still run and report.
  */
 export async function withinLimit<T>(limitMs: number, work: (p: Progress) => Promise<T>, stop: () => Promise<void>): Promise<Outcome<T>> {
   const controller = new AbortController();
@@ -40,6 +42,8 @@ export async function withinLimit<T>(limitMs: number, work: (p: Progress) => Pro
   try {
     const first = await Promise.race([running.then((value) => ({ value })), late]);
     if (first !== 'late') return { kind: 'done', value: first.value };
+  } catch (err) {
+    return { kind: 'failed', phase: progress.phase, message: err instanceof Error ? err.message.split('\n')[0] : String(err) };
   } finally {
     clearTimeout(timer);
   }
@@ -59,5 +63,6 @@ export function valueOr<T>(o: Outcome<T>, pick: (v: T) => number): number {
 export function whyMissing(o: Outcome<unknown>, who: string): string {
   if (o.kind === 'unfinished') return `${who} did not finish in ${o.limitS} s (${o.phase})`;
   if (o.kind === 'not-run') return `${who} not run (${o.why})`;
+  if (o.kind === 'failed') return `${who} failed while ${o.phase}: ${o.message.slice(0, 120)}`;
   return '';
 }
