@@ -1,6 +1,6 @@
 /**
  * The browser benchmarks of `npm run bench` (Chromium, the built app in dist/, a real server), each against
- * its peer in the same run: input-to-paint, propagation, drain (with memory), cold-start. `quick` keeps each
+ * its peer in the same run: input-to-paint, propagation, drain (a curve, with memory), cold-start. `quick` keeps each
  * to a few seconds for the smoke run; the full sizes are the ones issue 6 names.
  */
 import { row, type Row } from './lib/report.ts';
@@ -8,7 +8,7 @@ import { round } from './lib/stats.ts';
 import { runInputToPaint } from './paint/run.ts';
 import { runPropagation } from './propagation/run.ts';
 import { hopRows } from './propagation/hops.ts';
-import { runDrain } from './drain/run.ts';
+import { drainRows } from './drain/rows.ts';
 import { runColdStart } from './cold-start/run.ts';
 
 export interface BrowserBench {
@@ -17,9 +17,15 @@ export interface BrowserBench {
 }
 
 const FRAME_MS = 1000 / 60;
-const MiB = 2 ** 20;
 
-export function browserBenches(quick: boolean): BrowserBench[] {
+export interface BrowserBenchOptions {
+  /** Run the slow peers at every size too (the Workbox Queue at 100,000: about 16 minutes). */
+  full: boolean;
+  /** One time limit, seconds, for each side of each drain size (default: scaled with the size). */
+  drainLimitS?: number;
+}
+
+export function browserBenches(quick: boolean, opts: BrowserBenchOptions): BrowserBench[] {
   return [
     {
       name: 'input-to-paint',
@@ -52,28 +58,8 @@ export function browserBenches(quick: boolean): BrowserBench[] {
         ];
       },
     },
-    {
-      name: 'drain',
-      async run() {
-        const r = await runDrain({ mutations: quick ? 100 : 10_000 });
-        const { n, fieldboard: fb, workbox: wb } = r;
-        const label = `drain (${n.toLocaleString('en-US')} offline mutations)`;
-        const queue = 'Workbox background-sync Queue';
-        const exact = (s: typeof fb | typeof wb) => s.applied === n && s.counterDelta === n && s.appliedAnswers === n;
-        const peerNote = exact(wb) ? '' : ` (Workbox: ${wb.applied} changes, counter +${wb.counterDelta}, ${wb.appliedAnswers} applied answers)`;
-        const s = (ms: number) => round(ms / 1000, 2);
-        const mem = `memory (${n.toLocaleString('en-US')} pending)`;
-        const empty = 'same app, empty outbox';
-        return [
-          row(label, 'online -> all applied, 0 pending', 's', true, s(fb.drainMs), queue, s(wb.drainMs), '10x the Queue and < 5 s', wb.drainMs / fb.drainMs >= 10 && fb.drainMs < 5_000),
-          row(label, 'applied exactly once', 'mutations', false, fb.applied, queue, wb.applied, `${n} changes, counter +${n}, ${n} answers${peerNote}`, exact(fb)),
-          row(label, 'server apply rate, no browser', 'mut/s', false, Math.round(r.serverRate.batchedPerSec), 'same server, 1 mutation per POST', Math.round(r.serverRate.perRequestPerSec), '', null),
-          row(mem, 'tab JS heap', 'MiB', true, round(fb.heap.pagePending / MiB, 1), empty, round(fb.heap.pageEmpty / MiB, 1), '< 50 MiB', fb.heap.pagePending < 50 * MiB),
-          row(mem, 'service worker JS heap', 'MiB', true, round(fb.heap.swPending / MiB, 1), empty, round(fb.heap.swEmpty / MiB, 1), '', null),
-          row(mem, 'offline click to painted frame', 'ms', true, round(fb.click.pending, 1), empty, round(fb.click.empty, 1), '', null),
-        ];
-      },
-    },
+    // A scaling curve (1,000 / 10,000 / 100,000 pending) against Workbox's Queue, with heaps: bench/drain/rows.ts
+    { name: 'drain', run: () => drainRows({ quick, full: opts.full, limitS: opts.drainLimitS }) },
     {
       name: 'cold-start',
       async run() {

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only fanout,size]`: every benchmark against its named peer in one run,
+ * `npm run bench [-- --quick] [-- --only fanout,size] [-- --full] [-- --drain-limit-s 600]`: every benchmark against its named peer in one run,
  * printed as a table of ratios and written to bench/results.json. Absolute times drift on shared 2-core
  * machines; the ratios, measured side by side in the same run, are the figures to quote.
  */
@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { machine, printTable, row, save, type Row } from './lib/report.ts';
 import { round } from './lib/stats.ts';
 import { fanoutRows } from './fanout/rows.ts';
+import { catchUpRows } from './catch-up/rows.ts';
 import { raiseFileLimit } from './lib/files.ts';
 import { runSize } from './size/run.ts';
 import { browserBenches } from './browser-benches.ts';
@@ -19,8 +20,17 @@ import { runPushThroughput } from './cluster/push.ts';
 raiseFileLimit();
 
 const { values } = parseArgs({
-  options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } },
+  options: {
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    // Slow peers at every size of a curve (the Workbox Queue at 100,000 pending: about 16 minutes).
+    full: { type: 'boolean', default: false },
+    // One time limit, seconds, for each side of each drain size (default: scaled with the size).
+    'drain-limit-s': { type: 'string' },
+  },
 });
+const drainLimitS = values['drain-limit-s'] === undefined ? undefined : Number(values['drain-limit-s']);
+if (drainLimitS !== undefined && !(drainLimitS > 0)) throw new Error(`--drain-limit-s must be a positive number of seconds, not ${values['drain-limit-s']}`);
 const quick = values.quick!;
 const only = values.only ? new Set(values.only.split(',')) : null;
 const wanted = (name: string) => !only || only.has(name);
@@ -34,6 +44,8 @@ const benchPostgres = () => (postgres ??= startBenchPostgres());
 const benches: Bench[] = [
   // A scaling curve (1,000 / 5,000 / 10,000 sockets) against plain ws and Socket.IO: bench/fanout/rows.ts
   { name: 'fanout', run: () => fanoutRows(quick) },
+  // A device returning after 1,000 / 10,000 / 100,000 metric points against a full replay: bench/catch-up/rows.ts
+  { name: 'catch-up', run: () => catchUpRows(quick) },
   {
     name: 'size',
     async run() {
@@ -95,7 +107,7 @@ const benches: Bench[] = [
     },
   },
   // input-to-paint, propagation, drain (+ memory), cold-start: Chromium against the built app (bench/browser-benches.ts)
-  ...browserBenches(quick),
+  ...browserBenches(quick, { full: values.full!, drainLimitS }),
 ];
 
 const rows: Row[] = [];

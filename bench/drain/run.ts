@@ -8,7 +8,7 @@
  *   one by one through the SW's `mutate` command is not used for setup: every append re-reads and
  *   re-broadcasts the whole outbox, so that is quadratic; what one more click costs with N pending is
  *   measured, against the same click with an empty outbox.) The drain covers those few clicks too. Then `setOffline(false)`: the tab relays `online`, the SW reconnects and drains.
- * - Peer: Workbox's `workbox-background-sync` Queue (bench/drain/workbox-peer, built by Vite in this run)
+ * - Peer (bench/drain/workbox-side.ts): Workbox's `workbox-background-sync` Queue (bench/drain/workbox-peer, built by Vite)
  *   in its own page and service worker against its own Fieldboard server. Offline, the page POSTs the same
  *   N mutations to /api/push, one mutation per request (the same endpoint, validation and SQLite commit
  *   per mutation); the SW's fetch handler puts each failed request in the Queue. Then `setOffline(false)`:
@@ -20,19 +20,22 @@
  * (a replayed request would answer `applied` again from the idempotency record and show up there).
  *
  * Also here, because the state exists here: JS heap of the tab and of the service worker with N pending,
- * against the same app with an empty outbox; and the server's own apply rate without a browser, N
- * mutations pushed over one socket in batches of 500 against the same N as one HTTP POST each.
+ * against the same app with an empty outbox; and, at one size of the curve, the server's own apply rate
+ * without a browser (bench/drain/server-rate.ts).
+ *
+ * One size of the scaling curve (bench/drain/rows.ts) is `runDrainSize`: fresh servers and a fresh browser,
+ * each side under its own time limit (bench/lib/deadline.ts), so a side that is quadratic at 100,000 reports
+ * where it stood when the limit passed instead of hanging the run.
  */
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from '@playwright/test';
-import WebSocket from 'ws';
-import { newClientId, type ClientId } from '../../protocol/index.ts';
-import { goOffline, goOnline } from '../../tests/kit/browser.ts';
+import { goOffline } from '../../tests/kit/browser.ts';
 import { signIn } from '../../tests/kit/app.ts';
 import { startKitServer, type KitServer } from '../../tests/kit/server.ts';
 import { BENCH_LIMITS_ENV } from '../lib/limits.ts';
+import { withinLimit, type Outcome, type Progress } from '../lib/deadline.ts';
 import {
   buildPage,
   buildScript,
@@ -46,86 +49,39 @@ import {
   tracer,
   until,
 } from '../lib/browser.ts';
-import { COUNTER_TITLE, appliedAnswers, counterValue, mutation, openServerDb, prepareBoard, push, type Board } from '../lib/fieldboard.ts';
+import { COUNTER_TITLE, openServerDb, prepareBoard, type Board } from '../lib/fieldboard.ts';
 import { probeOf, probeScript } from '../lib/probe.ts';
 import { summarize } from '../lib/stats.ts';
+import { goOnlineAndDrain, idbCount, poll, type DrainSide } from './online.ts';
+import { serverRate, type ServerRate } from './server-rate.ts';
+import { workboxSide, type WorkboxDrain } from './workbox-side.ts';
 
-export interface DrainOptions {
+export type { DrainSide, WorkboxDrain };
+
+export interface DrainSizeOptions {
   mutations: number;
+  /** Run the Workbox peer at this size (else its outcome is `not-run` with this reason). */
+  peer: true | { skip: string };
+  /** Measure the server's own apply rate at this size too. */
+  serverRate: boolean;
+  /** Time limit of each side, ms. */
+  limitMs: { fieldboard: number; workbox: number };
 }
 
-export interface DrainSide {
-  /** From `setOffline(false)` to all applied and nothing pending, ms. */
-  drainMs: number;
-  /** Changes from this client in the server's log (N when exactly once). */
-  applied: number;
-  /** How far the counter moved (N when exactly once). */
-  counterDelta: number;
-  /** `applied` answers the server gave (N unless something was sent twice). */
-  appliedAnswers: number;
+export interface FieldboardDrain extends DrainSide {
+  heap: { pageEmpty: number; pagePending: number; swEmpty: number; swPending: number };
+  /** Offline click to painted frame (median of 3), with an empty outbox and with N pending, ms. */
+  click: { empty: number; pending: number };
 }
 
 export interface DrainResult {
   n: number;
-  fieldboard: DrainSide & {
-    heap: { pageEmpty: number; pagePending: number; swEmpty: number; swPending: number };
-    /** Offline click to painted frame (median of 3), with an empty outbox and with N pending, ms. */
-    click: { empty: number; pending: number };
-  };
-  workbox: DrainSide & { enqueueMs: number };
-  serverRate: { batchedPerSec: number; perRequestPerSec: number };
+  fieldboard: Outcome<FieldboardDrain>;
+  workbox: Outcome<WorkboxDrain>;
+  serverRate: ServerRate | null;
 }
 
 const SETTLE_MS = 3_000;
-
-/**
- * Brings the network back and waits for "done": the server holds `n + extra` changes from `clientId` and
- * the browser's queue is empty. The exactly-once figures leave the `extra` (mutations queued besides the
- * N) out.
- */
-async function goOnlineAndDrain(
-  context: BrowserContext,
-  server: KitServer,
-  board: Board,
-  db: ReturnType<typeof openServerDb>,
-  clientId: string,
-  n: number,
-  extra: number,
-  queueLength: () => Promise<number>,
-): Promise<DrainSide> {
-  const counterBefore = await counterValue(board);
-  const answersBefore = await appliedAnswers(server.url);
-  const t0 = performance.now();
-  await goOnline(context);
-  await until(() => db.appliedBy(clientId) >= n + extra, 300_000, `${n + extra} applied on the server`, 20);
-  await until(async () => (await queueLength()) === 0, 60_000, 'an empty browser queue', 20);
-  const drainMs = performance.now() - t0;
-  return {
-    drainMs,
-    applied: db.appliedBy(clientId) - extra,
-    counterDelta: (await counterValue(board)) - counterBefore - extra,
-    appliedAnswers: (await appliedAnswers(server.url)) - answersBefore - extra,
-  };
-}
-
-/** Count of an IndexedDB store in the page's origin. */
-async function idbCount(page: Page, db: string, store: string): Promise<number> {
-  return page.evaluate(
-    ([name, storeName]) =>
-      new Promise<number>((res, rej) => {
-        const open = indexedDB.open(name);
-        open.onerror = () => rej(open.error);
-        open.onsuccess = () => {
-          const d = open.result;
-          if (!d.objectStoreNames.contains(storeName)) return res(-1);
-          const req = d.transaction(storeName).objectStore(storeName).count();
-          req.onsuccess = () => (d.close(), res(req.result));
-          req.onerror = () => rej(req.error);
-        };
-      }),
-    [db, store] as const,
-  );
-}
 
 /** The seeding script (bench/drain/seed.ts), bundled: it writes through the local-database module. */
 async function seedScript(): Promise<string> {
@@ -152,15 +108,15 @@ async function seedOutbox(page: Page, script: string, n: number, dashboardId: st
 const statusText = async (page: Page) => (await page.getByRole('status').textContent()) ?? '';
 
 /** Offline clicks on Increment, each until painted and durably queued; the median click-to-paint, ms. */
-async function offlineClicks(page: Page, k: number): Promise<number> {
+async function offlineClicks(progress: Progress, page: Page, k: number): Promise<number> {
   const samples: number[] = [];
   for (let i = 0; i < k; i++) {
     const queued = await idbCount(page, 'fieldboard', 'outbox');
     const shown = Number(await probeOf.value(page, COUNTER_TITLE));
-    const { x, y } = await probeOf.arm(page, COUNTER_TITLE, String(shown + 1), 30_000);
+    const { x, y } = await probeOf.arm(page, COUNTER_TITLE, String(shown + 1), 120_000);
     await page.mouse.click(x, y);
     samples.push((await probeOf.result(page)).paint - (await probeOf.lastInput(page)));
-    await until(async () => (await idbCount(page, 'fieldboard', 'outbox')) > queued, 30_000, 'the edit in the outbox');
+    await poll(progress, async () => (await idbCount(page, 'fieldboard', 'outbox')) > queued, 'the edit in the outbox', 25);
   }
   return summarize(samples).p50;
 }
@@ -168,13 +124,20 @@ async function offlineClicks(page: Page, k: number): Promise<number> {
 /** Clicks measured offline with an empty outbox and again with N pending; they drain with the N. */
 const CLICKS = 3;
 
-export async function fieldboardSide(browser: Browser, server: KitServer, board: Board, n: number): Promise<DrainResult['fieldboard']> {
-  const seed = await seedScript();
-  const context = await browser.newContext({ baseURL: server.url });
+async function fieldboardSide(
+  progress: Progress,
+  context: BrowserContext,
+  browser: Browser,
+  server: KitServer,
+  board: Board,
+  seed: string,
+  n: number,
+): Promise<FieldboardDrain> {
   await context.addInitScript(probeScript());
   const page = await context.newPage();
   const db = openServerDb(server.databasePath);
   try {
+    progress.phase = 'signing in';
     await signIn(page);
     await page.getByRole('article', { name: COUNTER_TITLE }).waitFor();
     await until(async () => /Online/.test(await statusText(page)), 10_000, 'Online');
@@ -182,6 +145,7 @@ export async function fieldboardSide(browser: Browser, server: KitServer, board:
     await until(async () => /Offline/.test(await statusText(page)), 10_000, 'Offline');
 
     // The same offline tab, freshly loaded, with an empty outbox and then with N pending.
+    progress.phase = 'measuring the empty outbox';
     await page.reload();
     await page.getByRole('article', { name: COUNTER_TITLE }).waitFor();
     // Heap once the tab has settled: a broadcast arriving just after the tab's IndexedDB read holds a
@@ -189,18 +153,25 @@ export async function fieldboardSide(browser: Browser, server: KitServer, board:
     await sleep(SETTLE_MS);
     const pageEmpty = await pageHeap(context, page);
     const swEmpty = await serviceWorkerHeap(browser, server.url);
-    const clickEmpty = await offlineClicks(page, CLICKS);
+    const clickEmpty = await offlineClicks(progress, page, CLICKS);
 
+    progress.phase = `seeding ${n.toLocaleString('en-US')} entries`;
     const clientId = await seedOutbox(page, seed, n, board.dashboardId, board.counterId);
+    progress.phase = `reloading until "${n + CLICKS} pending" shows`;
     await page.reload();
-    await page.getByText(`${n + CLICKS} pending`).waitFor({ timeout: 120_000 });
+    // No timeout of its own (0): the side's time limit closes the context, which ends this wait.
+    await page.getByText(`${n + CLICKS} pending`).waitFor({ timeout: 0 });
     await sleep(SETTLE_MS);
+    progress.phase = `measuring heap with ${n.toLocaleString('en-US')} pending`;
     const pagePending = await pageHeap(context, page);
     const swPending = await serviceWorkerHeap(browser, server.url);
-    const clickPending = await offlineClicks(page, CLICKS);
+    progress.phase = `clicking with ${n.toLocaleString('en-US')} pending`;
+    const clickPending = await offlineClicks(progress, page, CLICKS);
 
     // The drain covers the 2 x CLICKS clicks too; the exactly-once figures leave them out.
-    const side = await goOnlineAndDrain(context, server, board, db, clientId, n, 2 * CLICKS, () => idbCount(page, 'fieldboard', 'outbox'));
+    const side = await goOnlineAndDrain(progress, context, server, board, db, clientId, n, 2 * CLICKS, () =>
+      idbCount(page, 'fieldboard', 'outbox'),
+    );
     return {
       ...side,
       heap: { pageEmpty, pagePending, swEmpty, swPending },
@@ -208,110 +179,64 @@ export async function fieldboardSide(browser: Browser, server: KitServer, board:
     };
   } finally {
     db.close();
-    await context.close();
   }
 }
 
-/** The Workbox peer: page + SW built into a static dir that a second Fieldboard server serves. */
-async function buildWorkboxPeer(outDir: string): Promise<void> {
-  await buildPage('bench/drain/workbox-peer', outDir);
-  await buildServiceWorker('bench/drain/workbox-peer/sw.ts', outDir);
-}
-
-async function workboxSide(browser: Browser, server: KitServer, board: Board, n: number): Promise<DrainResult['workbox']> {
-  const context: BrowserContext = await browser.newContext({ baseURL: server.url });
-  await context.addInitScript(probeScript()); // only for the __name helper of functions evaluated here
-  const page = await context.newPage();
-  const db = openServerDb(server.databasePath);
-  const clientId = newClientId();
+/** One side in its own browser context under its time limit; closing the context is how a late side stops. */
+async function limitedSide<T>(browser: Browser, baseURL: string, limitMs: number, side: (p: Progress, c: BrowserContext) => Promise<T>): Promise<Outcome<T>> {
+  const context = await browser.newContext({ baseURL });
   try {
-    await page.goto('/');
-    await page.evaluate(() => (window as unknown as { peerReady: Promise<void> }).peerReady);
-    const login = await page.evaluate(async () => {
-      const r = await fetch('/api/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'demo', password: 'demo' }) });
-      return r.status;
-    });
-    if (login !== 204) throw new Error(`peer login: HTTP ${login}`);
-
-    await goOffline(context);
-    const bodies = Array.from({ length: n }, () =>
-      JSON.stringify({ clientId, mutations: [mutation(clientId, board.dashboardId, { name: 'counter.add', args: { widgetId: board.counterId, delta: 1 } })] }),
-    );
-    const e0 = performance.now();
-    const queued = await page.evaluate(
-      (list) => (window as unknown as { enqueue(r: { url: string; body: string }[]): Promise<number> }).enqueue(list.map((body) => ({ url: '/api/push', body }))),
-      bodies,
-    );
-    const enqueueMs = performance.now() - e0;
-    if (queued !== n) throw new Error(`the Workbox peer queued ${queued} of ${n}`);
-
-    const side = await goOnlineAndDrain(context, server, board, db, clientId, n, 0, () => idbCount(page, 'workbox-background-sync', 'requests'));
-    return { ...side, enqueueMs };
+    return await withinLimit(limitMs, (p) => side(p, context), () => context.close());
   } finally {
-    db.close();
     await context.close();
   }
 }
 
-/** The server alone: N mutations over one socket, 500 per push, then N more as one HTTP POST each. */
-async function serverRate(server: KitServer, board: Board, n: number): Promise<DrainResult['serverRate']> {
-  const clientId: ClientId = newClientId();
-  const add = () => mutation(clientId, board.dashboardId, { name: 'counter.add', args: { widgetId: board.counterId, delta: 1 } });
-  const ws = new WebSocket(server.url.replace(/^http/, 'ws') + '/api/ws', {
-    headers: { cookie: board.session.cookie, origin: server.url },
-    perMessageDeflate: false,
-  });
-  const waiting = new Map<string, () => void>();
-  await new Promise<void>((res, rej) => {
-    ws.on('error', rej);
-    ws.on('open', () => ws.send(JSON.stringify({ type: 'hello', protocol: 1, clientId })));
-    ws.on('message', (data) => {
-      const f = JSON.parse(String(data)) as { type: string; requestId?: string };
-      if (f.type === 'welcome') res();
-      if (f.type === 'push-result' || f.type === 'error') waiting.get(f.requestId!)?.();
-    });
-  });
-  const b0 = performance.now();
-  for (let i = 0; i < n; i += 500) {
-    const requestId = `rate${i}`;
-    const done = new Promise<void>((r) => waiting.set(requestId, r));
-    ws.send(JSON.stringify({ type: 'push', requestId, mutations: Array.from({ length: Math.min(500, n - i) }, add) }));
-    await done;
-  }
-  const batchedMs = performance.now() - b0;
-  ws.terminate();
-  const p0 = performance.now();
-  for (let i = 0; i < n; i++) await push(board.session, clientId, [add()]);
-  const perRequestMs = performance.now() - p0;
-  return { batchedPerSec: (n * 1000) / batchedMs, perRequestPerSec: (n * 1000) / perRequestMs };
+/** What every size shares: the built app, the built Workbox peer and the bundled seeding script. */
+export interface DrainKit {
+  appDir: string;
+  peerDir: string;
+  seed: string;
+  remove(): void;
 }
 
-export async function runDrain(opts: DrainOptions): Promise<DrainResult> {
-  const n = opts.mutations;
-  const lap = tracer('drain');
+export async function prepareDrainKit(): Promise<DrainKit> {
   const dist = snapshotDist();
-  const peerDir = tempDir('workbox-peer');
+  const peer = tempDir('workbox-peer');
+  await buildPage('bench/drain/workbox-peer', peer.dir);
+  await buildServiceWorker('bench/drain/workbox-peer/sw.ts', peer.dir);
+  const seed = await seedScript();
+  return { appDir: dist.dir, peerDir: peer.dir, seed, remove: () => (dist.remove(), peer.remove()) };
+}
+
+/** One size of the curve: fresh servers (empty databases) and a fresh browser, each side within its limit. */
+export async function runDrainSize(kit: DrainKit, opts: DrainSizeOptions): Promise<DrainResult> {
+  const n = opts.mutations;
+  const lap = tracer(`drain ${n}`);
+  const env = { LOG_LEVEL: 'warn', ...BENCH_LIMITS_ENV };
   const [fbServer, wbServer, browser] = await Promise.all([
-    startKitServer({ staticDir: dist.dir, env: { LOG_LEVEL: 'warn', ...BENCH_LIMITS_ENV } }),
-    buildWorkboxPeer(peerDir.dir).then(() => startKitServer({ staticDir: peerDir.dir, env: { LOG_LEVEL: 'warn', ...BENCH_LIMITS_ENV } })),
+    startKitServer({ staticDir: kit.appDir, env }),
+    startKitServer({ staticDir: kit.peerDir, env }),
     launchChromium(),
   ]);
   try {
     const fbBoard = await prepareBoard(fbServer.url, 4);
     const wbBoard = await prepareBoard(wbServer.url, 4);
-    lap('servers, browser, peer build');
-    const fieldboard = await fieldboardSide(browser, fbServer, fbBoard, n);
-    lap(`fieldboard (drain ${Math.round(fieldboard.drainMs)} ms)`);
-    const workbox = await workboxSide(browser, wbServer, wbBoard, n);
-    lap(`workbox (enqueue ${Math.round(workbox.enqueueMs)} ms, drain ${Math.round(workbox.drainMs)} ms)`);
-    const rate = await serverRate(fbServer, fbBoard, n);
+    lap('servers, browser');
+    const fieldboard = await limitedSide(browser, fbServer.url, opts.limitMs.fieldboard, (p, c) =>
+      fieldboardSide(p, c, browser, fbServer, fbBoard, kit.seed, n),
+    );
+    lap(`fieldboard (${fieldboard.kind})`);
+    const workbox: Outcome<WorkboxDrain> =
+      opts.peer === true
+        ? await limitedSide(browser, wbServer.url, opts.limitMs.workbox, (p, c) => workboxSide(p, c, wbServer, wbBoard, n))
+        : { kind: 'not-run', why: opts.peer.skip };
+    lap(`workbox (${workbox.kind})`);
+    const rate = opts.serverRate ? await serverRate(fbServer, fbBoard, n) : null;
     lap('server rate');
     return { n, fieldboard, workbox, serverRate: rate };
   } finally {
     await browser.close();
     await Promise.all([fbServer.stop(), wbServer.stop()]);
-    dist.remove();
-    peerDir.remove();
   }
 }
-

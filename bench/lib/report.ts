@@ -54,11 +54,12 @@ export function printTable(rows: Row[]): string {
   const lines = rows.map((r) => [
     r.benchmark,
     r.metric,
-    `${fmt(r.fieldboard)} ${r.unit}`,
+    withUnit(r.fieldboard, r.unit),
     r.peer,
-    // A row without a peer (a hop of the trace) leaves the peer's columns empty.
-    Number.isFinite(r.peerValue) ? `${fmt(r.peerValue)} ${r.unit}` : '',
-    Number.isFinite(r.advantage) ? `${round(r.advantage, 2)}x` : '',
+    // A row without a peer (a hop of the trace) leaves the peer's columns empty; a side that did not finish
+    // or was not run shows n/a.
+    r.peer === '' ? '' : withUnit(r.peerValue, r.unit),
+    r.peer === '' ? '' : Number.isFinite(r.advantage) ? `${round(r.advantage, 2)}x` : 'n/a',
     `${r.target}${r.met === null ? '' : r.met ? ' (met)' : ' (missed)'}`,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
@@ -66,7 +67,11 @@ export function printTable(rows: Row[]): string {
   return [fmtLine(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...lines.map(fmtLine)].join('\n');
 }
 
+const withUnit = (x: number, unit: string) => (Number.isNaN(x) ? fmt(x) : `${fmt(x)} ${unit}`);
+
 function fmt(x: number): string {
+  // NaN: a side that did not finish or was not run (bench/lib/deadline.ts); the row's text says which.
+  if (Number.isNaN(x)) return 'n/a';
   if (!Number.isFinite(x)) return String(x);
   if (Math.abs(x) >= 1000) return Math.round(x).toLocaleString('en-US');
   return String(round(x, 2));
