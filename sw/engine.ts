@@ -87,6 +87,10 @@ export class Engine {
       { clientId: c.clientId, pingMs: c.env.pingMs },
     );
     if (!c.user) c.conn.signOut();
+    // The whole outbox once, now: from here on outbox broadcasts are deltas that need no IndexedDB read, so
+    // none sits between a mutation's commit and its broadcast (docs/service-worker.md, "Outbox broadcasts
+    // are deltas").
+    else await c.broadcastOutbox();
   }
 
   /** Called on every SW start: reconnect if a tab is open, drain what can be drained. */
@@ -197,7 +201,8 @@ export class Engine {
     const seen = cmd.base ?? null;
     const done = await c.serially(() => (cmd.from ? c.env.store.append(userId, m, seen, cmd.from, c.env.now()) : c.env.store.append(userId, m, seen)));
     if (done.kind === 'out-of-order') return refused('out-of-order', `out of order: mutation ${done.expected} of this tab has not arrived`);
-    const outboxSeq = this.broadcaster.post({ type: 'outbox', entries: done.outbox });
+    // The broadcast that holds the entry (a delta: what changed since the last one, sw/outbox-changes.ts).
+    const outboxSeq = await c.broadcastOutbox();
     if (!c.conn.isOpen) void c.env.registerSync().catch(() => {});
     void this.drain();
     return answered({ entry: done.entry, outboxSeq, swInstance: this.broadcaster.swInstance });
