@@ -16,7 +16,7 @@
  */
 import type { IDBPTransaction } from 'idb';
 import type { Change, DashboardId, Mutation, MutationId, User, UserId, Widget, WidgetId } from '../protocol/index.ts';
-import type { ActivityEntry, ConflictPolicy, MutateFrom, OutboxChange, OutboxEntry } from '../contract/index.ts';
+import { OutboxCopy, type ActivityEntry, type ConflictPolicy, type MutateFrom, type OutboxChange, type OutboxEntry } from '../contract/index.ts';
 import {
   DbHandle,
   bumpOutboxGen,
@@ -81,10 +81,8 @@ interface OutboxMirror {
   /** The connection it was read through: a database deleted and opened again starts over. */
   db: object;
   userId: UserId;
-  gen: number;
-  byId: Map<MutationId, OutboxEntry>;
-  /** byId's entries in outbox order, until the next change. */
-  sorted: readonly OutboxEntry[] | null;
+  /** The user's entries by id and in outbox order, at its generation, following each write in place. */
+  copy: OutboxCopy;
 }
 
 export class SwStore {
@@ -105,17 +103,8 @@ export class SwStore {
   /** After a committed write: the mirror follows it if it saw the previous generation, else it goes. */
   private follow(w: OutboxWrite): void {
     const m = this.mirror;
-    if (!m || m.gen !== w.gen - 1) {
-      this.mirror = null;
-      return;
-    }
-    for (const id of w.removed) m.byId.delete(id);
-    for (const e of w.written) {
-      if (e.userId === m.userId) m.byId.set(e.mutation.id, Object.freeze(e));
-      else m.byId.delete(e.mutation.id);
-    }
-    m.gen = w.gen;
-    m.sorted = null;
+    const upserted = w.written.map((e) => Object.freeze(e));
+    if (m?.copy.apply({ from: w.gen - 1, gen: w.gen, upserted, removed: [...w.removed] }) !== 'applied') this.mirror = null;
   }
 
   /** Runs an outbox write; a failure forgets the mirror (IndexedDB is read again next time). */
@@ -136,13 +125,14 @@ export class SwStore {
 
   private mirrored(db: object, userId: UserId, gen: number, count: number): OutboxEntry[] | null {
     const m = this.mirror;
-    if (!m || m.db !== db || m.userId !== userId || m.gen !== gen || m.byId.size !== count) return null;
-    m.sorted ??= [...m.byId.values()].sort((a, b) => a.order - b.order);
-    return [...m.sorted];
+    if (!m || m.db !== db || m.userId !== userId || m.copy.gen !== gen || m.copy.size !== count) return null;
+    return [...m.copy.entries];
   }
 
   private remember(db: object, userId: UserId, gen: number, entries: OutboxEntry[]): void {
-    this.mirror = { db, userId, gen, byId: new Map(entries.map((e) => [e.mutation.id, Object.freeze(e)])), sorted: null };
+    const copy = new OutboxCopy((e) => e.userId === userId);
+    copy.replace(entries.map((e) => Object.freeze(e)), gen);
+    this.mirror = { db, userId, copy };
   }
 
   private async rw(stores: Stores, strict = true): Promise<RwTx> {
