@@ -9,3 +9,4 @@ export * from './tab-messages.ts';
 export * from './replies.ts';
 export * from './edit-base.ts';
 export * from './describe.ts';
+export * from './outbox-copy.ts';

@@ -177,8 +177,21 @@ export const SwBroadcastSchema = v.variant('type', [
     reset: v.boolean(),
     cursor: v.number(),
   }),
-  /** The signed-in user's outbox, whole (it is small; tabs replace theirs). */
-  v.object({ ...seqd, type: v.literal('outbox'), entries: v.array(OutboxEntrySchema) }),
+  /**
+   * The signed-in user's outbox as it changed (docs/service-worker.md, "Outbox broadcasts are deltas"):
+   * `upserted` are entries added or changed (whole), `removed` the ids of entries that left. `gen` is the
+   * outbox generation (`outboxGen`, contract/local-db/outbox.ts) after the change and `from` the one it was
+   * computed on; `from: null` means `upserted` is the whole outbox (a worker's first, and after the user
+   * changes). A tab applies a delta only on a copy whose generation lies in [from, gen], else it re-reads.
+   */
+  v.object({
+    ...seqd,
+    type: v.literal('outbox'),
+    from: v.nullable(v.number()),
+    gen: v.number(),
+    upserted: v.array(OutboxEntrySchema),
+    removed: v.array(MutationIdSchema),
+  }),
   /** Something the person must be told: a rejected mutation rolled back, a conflict resolved by policy. */
   v.object({ ...seqd, type: v.literal('activity'), entry: ActivityEntrySchema }),
   v.object({ ...seqd, type: v.literal('identity'), user: v.nullable(UserSchema) }),

@@ -67,8 +67,13 @@ export class EngineCore {
     return { now: this.env.now(), clientId: this.clientId, newMutationId: () => newMutationId(this.env.now()), newWidgetId, newItemId };
   }
 
+  /**
+   * Tells tabs how the signed-in user's outbox changed since the last outbox broadcast (a delta, or the
+   * whole outbox once after a start or a new user: sw/outbox-changes.ts); answers the broadcast's seq.
+   */
   async broadcastOutbox(): Promise<number> {
-    const entries = this.user ? await this.env.store.outbox(this.user.id) : [];
-    return this.broadcaster.post({ type: 'outbox', entries });
+    const userId = this.user?.id ?? null;
+    const change = this.env.store.changes.take(userId) ?? (await this.env.store.wholeOutbox(userId));
+    return this.broadcaster.post({ type: 'outbox', ...change });
   }
 }

@@ -88,6 +88,10 @@ export class Engine {
       { clientId: c.clientId, pingMs: c.env.pingMs },
     );
     if (!c.user) c.conn.signOut();
+    // The whole outbox once, now: from here on outbox broadcasts are deltas that need no IndexedDB read, so
+    // none sits between a mutation's commit and its broadcast (docs/service-worker.md, "Outbox broadcasts
+    // are deltas").
+    else await c.broadcastOutbox();
   }
 
   /** Called on every SW start: reconnect if a tab is open, drain what can be drained. */
@@ -199,7 +203,8 @@ export class Engine {
     const done = await c.serially(() => (cmd.from ? c.env.store.append(userId, m, seen, cmd.from, c.env.now()) : c.env.store.append(userId, m, seen)));
     if (done.kind === 'out-of-order') return refused('out-of-order', `out of order: mutation ${done.expected} of this tab has not arrived`);
     swTrace.durable(m.id);
-    const outboxSeq = this.broadcaster.post({ type: 'outbox', entries: done.outbox });
+    // The broadcast that holds the entry (a delta: what changed since the last one, sw/outbox-changes.ts).
+    const outboxSeq = await c.broadcastOutbox();
     if (!c.conn.isOpen) void c.env.registerSync().catch(() => {});
     void this.drain();
     return answered({ entry: done.entry, outboxSeq, swInstance: this.broadcaster.swInstance });

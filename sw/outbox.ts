@@ -99,7 +99,9 @@ export function planAppend(args: {
 
 /**
  * The next batch to send, in outbox order: every entry not held, at most `max`. `nextDueAt` is when the
- * earliest held-by-time entry becomes due (to schedule a retry), or null.
+ * earliest held-by-time entry becomes due (to schedule a retry), or null. It stops looking once the batch is
+ * full, so a batch costs what it skips and takes, not the whole outbox; `nextDueAt` then covers the entries
+ * looked at, which is enough: after a full batch the drain goes round again (or its failure sets a retry).
  */
 export function selectBatch(
   entries: OutboxEntry[],
@@ -110,6 +112,7 @@ export function selectBatch(
   const batch: OutboxEntry[] = [];
   let nextDueAt: number | null = null;
   for (const e of [...entries].sort((a, b) => a.order - b.order)) {
+    if (batch.length >= max) break;
     const key = widgetKey(e.mutation);
     if (held.has(key)) continue;
     if (e.state === 'conflict' || e.state === 'sending') {
@@ -121,7 +124,7 @@ export function selectBatch(
       nextDueAt = nextDueAt === null ? e.nextAttemptAt : Math.min(nextDueAt, e.nextAttemptAt);
       continue;
     }
-    if (batch.length < max) batch.push(e);
+    batch.push(e);
   }
   return { batch, nextDueAt };
 }

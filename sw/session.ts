@@ -51,7 +51,7 @@ export class Session {
     c.user = null;
     c.conn.signOut();
     c.broadcaster.post({ type: 'identity', user: null });
-    c.broadcaster.post({ type: 'outbox', entries: [] });
+    await c.broadcastOutbox(); // nobody's: an empty whole outbox
     return pending;
   }
 

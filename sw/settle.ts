@@ -38,8 +38,10 @@ export class Settler {
     // edits typed while the push was out, so none of them can follow it and undo it. `serially` keeps
     // appends out until this commit is in.
     await c.serially(async () => {
-      const entries = await c.env.store.outbox(userId);
       const conflicted = new Set(results.filter((r) => r.status === 'conflict').map((r) => r.id));
+      // Only a conflict is planned on the rest of the outbox (a merge, local-wins): a batch without one
+      // reads nothing more than itself.
+      const entries = conflicted.size ? await c.env.store.outbox(userId) : [];
       const plan = planSettle(batch, results, {
         now: c.env.now(),
         policy: c.policy,

@@ -16,7 +16,7 @@
  */
 import type { IDBPTransaction } from 'idb';
 import type { Change, DashboardId, Mutation, MutationId, User, UserId, Widget, WidgetId } from '../protocol/index.ts';
-import type { ActivityEntry, ConflictPolicy, MutateFrom, OutboxEntry } from '../contract/index.ts';
+import { OutboxCopy, type ActivityEntry, type ConflictPolicy, type MutateFrom, type OutboxChange, type OutboxEntry } from '../contract/index.ts';
 import {
   DbHandle,
   bumpOutboxGen,
@@ -33,12 +33,13 @@ import {
   type FieldboardSchema,
 } from '../contract/local-db/index.ts';
 import { planAppend } from './outbox.ts';
+import { OutboxChanges, type OutboxWrite } from './outbox-changes.ts';
 import { admit } from './tab-order.ts';
 
 /** What `append` did: `queued` (new, or the same id already stored), `duplicate`, or `out-of-order`. */
 export type Appended =
-  | { kind: 'queued'; entry: OutboxEntry; outbox: OutboxEntry[] }
-  | { kind: 'duplicate'; entry: null; outbox: OutboxEntry[] }
+  | { kind: 'queued'; entry: OutboxEntry }
+  | { kind: 'duplicate'; entry: null }
   | { kind: 'out-of-order'; expected: number };
 
 export type ReplicaUpdate =
@@ -80,21 +81,17 @@ interface OutboxMirror {
   /** The connection it was read through: a database deleted and opened again starts over. */
   db: object;
   userId: UserId;
-  gen: number;
-  byId: Map<MutationId, OutboxEntry>;
-  /** byId's entries in outbox order, until the next change. */
-  sorted: readonly OutboxEntry[] | null;
-}
-
-/** What one outbox transaction did, applied to the mirror once it committed. */
-interface OutboxWrite {
-  gen: number;
-  removed: MutationId[];
-  written: OutboxEntry[];
+  /** The user's entries by id and in outbox order, at its generation, following each write in place. */
+  copy: OutboxCopy;
 }
 
 export class SwStore {
   private mirror: OutboxMirror | null = null;
+  /**
+   * The outbox writes since the last outbox broadcast (outbox-changes.ts). Taking a delta is no IndexedDB
+   * work, so nothing can stop the worker between a commit and the broadcast of its delta.
+   */
+  readonly changes = new OutboxChanges();
 
   constructor(readonly handle: DbHandle = new DbHandle()) {}
 
@@ -106,40 +103,36 @@ export class SwStore {
   /** After a committed write: the mirror follows it if it saw the previous generation, else it goes. */
   private follow(w: OutboxWrite): void {
     const m = this.mirror;
-    if (!m || m.gen !== w.gen - 1) {
-      this.mirror = null;
-      return;
-    }
-    for (const id of w.removed) m.byId.delete(id);
-    for (const e of w.written) {
-      if (e.userId === m.userId) m.byId.set(e.mutation.id, Object.freeze(e));
-      else m.byId.delete(e.mutation.id);
-    }
-    m.gen = w.gen;
-    m.sorted = null;
+    const upserted = w.written.map((e) => Object.freeze(e));
+    if (m?.copy.apply({ from: w.gen - 1, gen: w.gen, upserted, removed: [...w.removed] }) !== 'applied') this.mirror = null;
   }
 
   /** Runs an outbox write; a failure forgets the mirror (IndexedDB is read again next time). */
   private async writing<T>(fn: () => Promise<{ result: T; write: OutboxWrite | null }>): Promise<T> {
     try {
       const { result, write } = await fn();
-      if (write) this.follow(write);
+      if (write) {
+        this.follow(write);
+        this.changes.wrote(write);
+      }
       return result;
     } catch (e) {
       this.mirror = null;
+      this.changes.lose();
       throw e;
     }
   }
 
   private mirrored(db: object, userId: UserId, gen: number, count: number): OutboxEntry[] | null {
     const m = this.mirror;
-    if (!m || m.db !== db || m.userId !== userId || m.gen !== gen || m.byId.size !== count) return null;
-    m.sorted ??= [...m.byId.values()].sort((a, b) => a.order - b.order);
-    return [...m.sorted];
+    if (!m || m.db !== db || m.userId !== userId || m.copy.gen !== gen || m.copy.size !== count) return null;
+    return [...m.copy.entries];
   }
 
   private remember(db: object, userId: UserId, gen: number, entries: OutboxEntry[]): void {
-    this.mirror = { db, userId, gen, byId: new Map(entries.map((e) => [e.mutation.id, Object.freeze(e)])), sorted: null };
+    const copy = new OutboxCopy((e) => e.userId === userId);
+    copy.replace(entries.map((e) => Object.freeze(e)), gen);
+    this.mirror = { db, userId, copy };
   }
 
   private async rw(stores: Stores, strict = true): Promise<RwTx> {
@@ -171,20 +164,39 @@ export class SwStore {
     if (requeued) await this.bump(tx);
     await tx.done;
     this.mirror = null;
+    this.changes.lose();
     return { clientId, identity, policy, watched };
   }
 
   /** The user's outbox in outbox order (entries are frozen: change one by writing a copy). */
   async outbox(userId: UserId): Promise<OutboxEntry[]> {
+    return (await this.outboxAt(userId)).entries;
+  }
+
+  /** The user's outbox and the generation it is at (one transaction); no user: nothing, at the generation. */
+  private async outboxAt(userId: UserId | null): Promise<{ gen: number; entries: OutboxEntry[] }> {
     const db = await this.handle.get();
     const tx = db.transaction(['outbox', 'meta']);
+    const gen = getMeta(tx, 'outboxGen').then((g) => g ?? 0);
+    if (!userId) return { gen: await gen, entries: [] };
     const mine = userOutbox(tx, userId);
-    const [gen, count] = await Promise.all([getMeta(tx, 'outboxGen').then((g) => g ?? 0), mine.count()]);
-    const cached = this.mirrored(db, userId, gen, count);
-    if (cached) return cached;
+    const count = await mine.count();
+    const cached = this.mirrored(db, userId, await gen, count);
+    if (cached) return { gen: await gen, entries: cached };
     const entries = await mine.entries();
-    this.remember(db, userId, gen, entries);
-    return [...entries];
+    this.remember(db, userId, await gen, entries);
+    return { gen: await gen, entries: [...entries] };
+  }
+
+  /**
+   * The whole outbox of `userId` as the next outbox broadcast, when `changes` cannot say what changed (the
+   * worker just started, the user changed, a write it did not make): docs/service-worker.md, "Outbox
+   * broadcasts are deltas".
+   */
+  async wholeOutbox(userId: UserId | null): Promise<OutboxChange> {
+    const { gen, entries } = await this.outboxAt(userId);
+    this.changes.whole(userId, gen);
+    return { from: null, gen, upserted: entries, removed: [] };
   }
 
   /** Appends (or coalesces) in one strict transaction; answers the entry as stored and the new outbox. */
@@ -227,8 +239,7 @@ export class SwStore {
       await tx.done;
       return { result: { kind: 'queued', entry: plan.put }, write: { gen, removed: plan.replaces ? [plan.replaces] : [], written: [plan.put] } };
     });
-    if (done.kind === 'out-of-order') return done;
-    return { ...done, outbox: await this.outbox(userId) };
+    return done;
   }
 
   async setState(entries: OutboxEntry[]): Promise<void> {

@@ -29,9 +29,15 @@ export function userOutbox(tx: Tx, userId: UserId) {
   };
 }
 
-/** The user's outbox in outbox order. */
-export function readOutbox(db: FieldboardDb, userId: UserId): Promise<OutboxEntry[]> {
-  return userOutbox(db.transaction('outbox'), userId).entries();
+/**
+ * The user's outbox in outbox order and the generation it is at, read in one transaction (a page places the
+ * read among the worker's outbox deltas by it: docs/service-worker.md, "Outbox broadcasts are deltas").
+ * No user: no entries, at the current generation.
+ */
+export async function readOutbox(db: FieldboardDb, userId: UserId | null): Promise<{ gen: number; entries: OutboxEntry[] }> {
+  const tx = db.transaction(['outbox', 'meta']);
+  const [gen, entries] = await Promise.all([getMeta(tx, 'outboxGen'), userId ? userOutbox(tx, userId).entries() : []]);
+  return { gen: gen ?? 0, entries };
 }
 
 /** Bumps the outbox generation inside a transaction that writes the outbox; answers the new one. */

@@ -10,13 +10,14 @@
  * a state reply older than a broadcast already heard is stale (`adopt` answers false).
  */
 import { assertNever, parse, type Change, type DashboardId, type User } from '../../protocol/index.ts';
-import { BROADCAST_CHANNEL, SwBroadcastSchema, type ActivityEntry, type ConnectionState, type OutboxEntry } from '../../contract/index.ts';
+import { BROADCAST_CHANNEL, SwBroadcastSchema, type ActivityEntry, type ConnectionState, type OutboxChange } from '../../contract/index.ts';
 import { traceBroadcast } from './trace.ts';
 
 export interface BroadcastHandlers {
   status(connection: ConnectionState): void;
   replica(dashboardId: DashboardId, reset: boolean, changes: Change[]): void;
-  outbox(entries: OutboxEntry[], seq: number): void;
+  /** How the worker's outbox changed (a delta, or whole with `from: null`). */
+  outbox(change: OutboxChange, seq: number): void;
   activity(entry: ActivityEntry): void;
   identity(user: User | null): void;
   /** A broadcast was missed: re-read IndexedDB. */
@@ -60,7 +61,7 @@ export class BroadcastFollower {
         this.on.replica(m.dashboardId, m.reset, m.changes);
         break;
       case 'outbox':
-        this.on.outbox(m.entries, m.seq);
+        this.on.outbox(m, m.seq);
         break;
       case 'activity':
         this.on.activity(m.entry);

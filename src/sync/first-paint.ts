@@ -42,16 +42,18 @@ export async function paintFromDisk(t: PaintTargets): Promise<void> {
     const user = await readIdentity(db);
     const [dashboards, outbox, activity, policy] = user
       ? await Promise.all([readDashboards(db, user.id), readOutbox(db, user.id), readActivity(db, user.id), readPolicy(db)])
-      : [[], [], [], await readPolicy(db)];
+      : [[], await readOutbox(db, null), [], await readPolicy(db)];
     t.user.value = user;
     if (user && t.connection.value.kind === 'signed-out') t.connection.value = { kind: 'idle' };
     if (!user) t.connection.value = { kind: 'signed-out' };
     if (dashboards.length || !user) t.dashboards.value = dashboards;
     t.activity.value = activity;
     t.policy.value = policy;
-    t.outbox.fromRead(outbox, outboxAt);
+    t.outbox.fromRead(outbox.entries, outbox.gen, outboxAt);
     await t.replicas.reloadAll();
   } catch (e) {
     t.storageFailed(e);
+  } finally {
+    t.outbox.readEnded();
   }
 }

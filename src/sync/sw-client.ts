@@ -101,7 +101,7 @@ export class SwSyncClient implements SyncClient {
           this.replicas.broadcast(d, reset, changes);
           if (!reset) this.pending.dropApplied(changes);
         }),
-      outbox: (entries, seq) => this.pending.fromBroadcast(entries, seq),
+      outbox: (change, seq) => this.pending.fromBroadcast(change, seq),
       activity: (entry) => (this.activity.value = [entry, ...this.activity.value].slice(0, 100)),
       identity: (user) => {
         if (user?.id === this.user.value?.id) return;
@@ -113,7 +113,7 @@ export class SwSyncClient implements SyncClient {
       },
       missed: () => void this.paint(),
     });
-    this.pending = new ProvisionalOutbox(this.outbox, () => this.user.value?.id, () => this.follower.instance);
+    this.pending = new ProvisionalOutbox(this.outbox, () => this.user.value?.id, () => this.follower.instance, () => void this.paint());
     this.replicas = new Replicas({
       read: async (d) => readReplica(await this.db.get(), d, this.user.value?.id ?? null),
       failed: (e) => this.storageFailed(e),

@@ -48,7 +48,7 @@ export function traceBroadcast(b: SwBroadcast): void {
   if (!trace.enabled) return;
   const ids =
     b.type === 'outbox'
-      ? b.entries.map((e) => e.mutation.id)
+      ? b.upserted.map((e) => e.mutation.id)
       : b.type === 'replica'
         ? b.changes.flatMap((c) => (c.mutationId ? [c.mutationId] : []))
         : [];

@@ -29,7 +29,8 @@ export type PageEvent =
   | { t: 'resolve'; requestId: string; dashboardId: string; widgetId: string; keep: string }
   | { t: 'policy'; requestId: string; policy: string }
   | { t: 'reply'; requestId: string; ok: boolean; error?: string; entry?: { id: string; order: number } }
-  | { t: 'outbox'; swInstance: string; seq: number; entries: SeenEntry[] }
+  /** An outbox broadcast: a delta (`from` a generation) or the whole outbox (`from: null`). */
+  | { t: 'outbox'; swInstance: string; seq: number; from: number | null; upserted: SeenEntry[]; removed: string[] }
   | { t: 'activity'; swInstance: string; seq: number; entry: ActivityEntry };
 
 /**
@@ -82,10 +83,10 @@ export function ledgerInitScript(binding: string): void {
 
   const channel = new BroadcastChannel('fieldboard');
   channel.addEventListener('message', (e) => {
-    const m = e.data as { type?: string; swInstance?: string; seq?: number; entries?: unknown[]; entry?: unknown } | null;
+    const m = e.data as { type?: string; swInstance?: string; seq?: number; from?: number | null; upserted?: unknown[]; removed?: string[]; entry?: unknown } | null;
     if (!m) return;
-    if (m.type === 'outbox' && Array.isArray(m.entries)) {
-      const entries = m.entries.map((raw) => {
+    if (m.type === 'outbox' && Array.isArray(m.upserted)) {
+      const upserted = m.upserted.map((raw) => {
         const x = raw as {
           mutation: unknown;
           state: string;
@@ -108,7 +109,7 @@ export function ledgerInitScript(binding: string): void {
             : undefined,
         };
       });
-      report({ t: 'outbox', swInstance: m.swInstance, seq: m.seq, entries });
+      report({ t: 'outbox', swInstance: m.swInstance, seq: m.seq, from: m.from ?? null, upserted, removed: m.removed ?? [] });
     } else if (m.type === 'activity') {
       report({ t: 'activity', swInstance: m.swInstance, seq: m.seq, entry: m.entry });
     }
@@ -301,13 +302,19 @@ export class Ledger {
         const key = `${e.swInstance}:${e.seq}`;
         if (d.broadcasts.has(key)) return;
         d.broadcasts.add(key);
-        for (const entry of e.entries) this.note(device, entry);
+        // A delta names only what changed: entries it does not name were noted when they last changed.
+        for (const entry of e.upserted) this.note(device, entry);
         const cur = d.outbox;
+        // Folded as a tab folds them (contract/outbox-copy.ts), over what this ledger heard of the instance.
+        const fold = (base: SeenEntry[]) => {
+          const gone = new Set([...e.removed, ...e.upserted.map((x) => x.mutation.id as string)]);
+          return [...(e.from === null ? [] : base.filter((x) => !gone.has(x.mutation.id))), ...e.upserted];
+        };
         if (!cur || (cur.swInstance === e.swInstance && e.seq > cur.seq)) {
-          d.outbox = { swInstance: e.swInstance, seq: e.seq, entries: e.entries };
+          d.outbox = { swInstance: e.swInstance, seq: e.seq, entries: fold(cur?.entries ?? []) };
         } else if (cur.swInstance !== e.swInstance && !d.retired.has(e.swInstance)) {
           d.retired.add(cur.swInstance);
-          d.outbox = { swInstance: e.swInstance, seq: e.seq, entries: e.entries };
+          d.outbox = { swInstance: e.swInstance, seq: e.seq, entries: fold(cur.entries) };
         }
         return;
       }

@@ -96,10 +96,14 @@ export class Ledger {
     }
     if (b.type !== 'outbox') return;
     const prev = this.last.get(device.name) ?? new Map<string, OutboxEntry>();
-    const next = new Map(b.entries.map((e) => [e.mutation.id as string, e]));
-    const byOrder = new Map(b.entries.map((e) => [e.order, e.mutation.id as string]));
+    // The outbox after this broadcast: a delta folded on the last one, or whole (`from: null`).
+    const next = b.from === null ? new Map<string, OutboxEntry>() : new Map(prev);
+    for (const id of b.removed) next.delete(id);
+    for (const e of b.upserted) next.set(e.mutation.id, e);
+    const entries = [...next.values()];
+    const byOrder = new Map(entries.map((e) => [e.order, e.mutation.id as string]));
     const cause = this.world.cause;
-    for (const e of b.entries) {
+    for (const e of b.upserted) {
       const id = e.mutation.id as string;
       let m = this.muts.get(id);
       if (!m) {
@@ -137,7 +141,7 @@ export class Ledger {
       // The entry that took its place: same order (a coalesce, keep mine), else a new one of the same widget
       // in the same commit (a merge that folded several entries into one), else a restore (a widget.create
       // the engine made, under a new widget id, replaying every entry of the deleted widget).
-      const heir = byOrder.get(e.order) ?? (b.entries.find(sameWidget) ?? b.entries.find(restore))?.mutation.id;
+      const heir = byOrder.get(e.order) ?? (entries.find(sameWidget) ?? entries.find(restore))?.mutation.id;
       if (heir && heir !== id && !prev.has(heir)) {
         m.replacedBy = heir;
         const h = this.muts.get(heir);

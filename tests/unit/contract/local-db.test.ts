@@ -105,8 +105,8 @@ describe('schema versions', () => {
     const db = await openFieldboardDb({ name });
     expect(db.version).toBe(2);
     expect(db.objectStoreNames.contains('activity')).toBe(true);
-    expect(await readOutbox(db, ALICE.id)).toEqual([queued, failed]);
-    expect(await readOutbox(db, BOB.id)).toEqual([bobs]);
+    expect((await readOutbox(db, ALICE.id)).entries).toEqual([queued, failed]);
+    expect((await readOutbox(db, BOB.id)).entries).toEqual([bobs]);
     expect(await readReplica(db, D1, ALICE.id)).toEqual([counterWidget(WA, 3, 7)]);
     expect(await readCursor(db, D1)).toEqual({ dashboardId: D1, cursor: 41, epoch: 'e1' });
     expect(await readIdentity(db)).toEqual(ALICE);
@@ -138,7 +138,7 @@ describe('schema versions', () => {
     v1.close();
     const v2 = await openFieldboardDb({ name });
     expect(v2.version).toBe(2);
-    expect(await readOutbox(v2, ALICE.id)).toEqual([e]);
+    expect((await readOutbox(v2, ALICE.id)).entries).toEqual([e]);
     v2.close();
   });
 
@@ -203,7 +203,7 @@ describe('records that fail validation', () => {
       ['outbox', { mutation: { id: 'm_broken', name: 'counter.add', args: { widgetId: WA, delta: 'lots' } }, userId: ALICE.id, order: 2 }],
       ['outbox', good2],
     ]);
-    expect(await readOutbox(db, ALICE.id)).toEqual([good1, good2]);
+    expect((await readOutbox(db, ALICE.id)).entries).toEqual([good1, good2]);
     expect(invalid).toHaveLength(1);
     expect(invalid[0][0]).toBe('outbox');
     db.close();

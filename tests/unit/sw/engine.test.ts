@@ -51,7 +51,7 @@ describe('an outbox entry\'s life', () => {
     const id = entry.mutation.id;
     // The reply names the broadcast that holds the entry (tabs drop their provisional copy on it).
     const holding = h.broadcasts.find((b) => b.seq === data.value.outboxSeq) as Extract<SwBroadcast, { type: 'outbox' }>;
-    expect(holding.entries.map((e) => e.mutation.id)).toEqual([id]);
+    expect(holding.upserted.map((e) => e.mutation.id)).toEqual([id]);
 
     await waitForPush(h, 1);
     expect(states(await h.outbox())).toEqual(['sending']);
@@ -451,7 +451,7 @@ describe('tab commands', () => {
     const r = await h.cmd({ type: 'sign-out', requestId: rid(), discard: false });
     expect(r).toMatchObject({ ok: true, data: { pending: 1 } });
     expect(h.engine.connection).toEqual({ kind: 'signed-out' });
-    expect(h.broadcasts.slice(-2)).toMatchObject([{ type: 'identity', user: null }, { type: 'outbox', entries: [] }]);
+    expect(h.broadcasts.slice(-2)).toMatchObject([{ type: 'identity', user: null }, { type: 'outbox', from: null, upserted: [], removed: [] }]);
     expect(await h.outbox()).toHaveLength(1);
 
     await h.cmd({ type: 'identity', requestId: rid(), user: ALICE });
@@ -472,7 +472,7 @@ describe('tab commands', () => {
     await h.cmd({ type: 'identity', requestId: rid(), user: BOB });
     await waitFor(async () => expect(states(await h.outbox(ALICE))).toEqual(['queued']));
     expect(await h.outbox(BOB)).toEqual([]);
-    expect(h.broadcasts.filter((b) => b.type === 'outbox').at(-1)).toMatchObject({ entries: [] });
+    expect(outboxBroadcasts(h.broadcasts).at(-1)).toEqual([]);
 
     // Alice again, offline: her next edit of the same field must not replace the one that went out.
     h.server.user = ALICE;

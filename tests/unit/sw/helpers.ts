@@ -10,7 +10,7 @@
 import 'fake-indexeddb/auto';
 import { afterEach, expect, vi } from 'vitest';
 import { PROTOCOL_VERSION, parse, type ClientFrame, type ClientId, type DashboardId, type Mutation, type MutationId, type MutationResult, type ServerFrame, type User, type UserId, type Widget, type WidgetId, type WidgetPatch } from '../../../protocol/index.ts';
-import { SwBroadcastSchema, type ConnectionState, type OutboxEntry, type Reply, type ReplyCode, type SwBroadcast, type TabCommand } from '../../../contract/index.ts';
+import { OutboxCopy, SwBroadcastSchema, type ConnectionState, type OutboxEntry, type Reply, type ReplyCode, type SwBroadcast, type TabCommand } from '../../../contract/index.ts';
 
 /** A reply as a test reads it: either variant's fields, to compare and cast freely. */
 export type AnyReply = Reply & { data?: unknown; error?: string; code?: ReplyCode };
@@ -383,17 +383,22 @@ export function makeEngine(o: HarnessOptions = {}): Harness {
       return r!;
     },
     outbox: (user = ALICE) => store.outbox(user.id),
-    until: (kind) => waitFor(() => expect(engine.connection.kind).toBe(kind)),
+    until: async (kind) => void (await waitFor(() => expect(engine.connection.kind).toBe(kind))),
     close: () => store.handle.close(),
   };
   return h;
 }
 
-/** Outbox broadcasts, as lists of [mutation id, state]. */
+/** The outbox after each outbox broadcast (deltas folded as a tab does), as lists of [mutation id, state]. */
 export function outboxBroadcasts(broadcasts: SwBroadcast[]): [MutationId, OutboxEntry['state']][][] {
+  const copy = new OutboxCopy();
   return broadcasts
     .filter((b): b is Extract<SwBroadcast, { type: 'outbox' }> => b.type === 'outbox')
-    .map((b) => b.entries.map((e) => [e.mutation.id, e.state]));
+    .map((b) => {
+      const applied = copy.apply(b);
+      if (applied !== 'applied') throw new Error(`outbox broadcast ${b.seq} could not be placed: ${applied}`);
+      return copy.entries.map((e): [MutationId, OutboxEntry['state']] => [e.mutation.id, e.state]);
+    });
 }
 
 export const statuses = (broadcasts: SwBroadcast[]) =>
@@ -412,6 +417,8 @@ export function trackedEngines(): (o?: HarnessOptions) => Harness {
         expect(parsed.ok, parsed.ok ? '' : parsed.message).toBe(true);
         expect(b.seq).toBe(i + 1);
       });
+      // Every outbox delta follows the one before it, as a tab applies them (throws on a gap).
+      outboxBroadcasts(h.broadcasts);
       await h.close();
     }
   });

@@ -74,7 +74,7 @@ async function send(data: unknown) {
 }
 
 const db = new DbHandle('fieldboard');
-const outbox = async () => readOutbox(await db.get(), ALICE.id);
+const outbox = async () => (await readOutbox(await db.get(), ALICE.id)).entries;
 
 const info = vi.spyOn(console, 'info').mockImplementation(() => {});
 
