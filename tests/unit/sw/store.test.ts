@@ -261,6 +261,22 @@ describe('identities', () => {
 });
 
 describe('the in-memory outbox (what a drain reads several times per batch)', () => {
+  it('a settle whose entries the echo already removed writes nothing: no new generation, nothing to broadcast', async () => {
+    const store = newStore(freshDbName());
+    await store.restore();
+    const { entry } = await store.append(ALICE.id, mk.add(WA, 1));
+    const { gen: before } = await store.wholeOutbox(ALICE.id);
+    // The echo of the change proves it applied: the entry goes (a new generation).
+    await store.commit({ remove: [entry.mutation.id] });
+    const { gen: afterEcho } = await store.wholeOutbox(ALICE.id);
+    expect(afterEcho).toBe(before + 1);
+    // The push's own result settles the same entry again: nothing is left to remove.
+    await store.commit({ remove: [entry.mutation.id] });
+    const { gen, upserted } = await store.wholeOutbox(ALICE.id);
+    expect(gen).toBe(afterEcho);
+    expect(upserted).toEqual([]);
+  });
+
   it('answers what IndexedDB holds after every kind of write, in a random sequence', async () => {
     await fc.assert(
       fc.asyncProperty(
