@@ -151,17 +151,12 @@ export class SwStore {
     const identity = (await getMeta(tx, 'identity')) ?? null;
     const policy = (await getMeta(tx, 'policy')) ?? 'manual';
     const watched = (await getMeta(tx, 'watched')) ?? [];
-    let cursor = await tx.objectStore('outbox').openCursor();
-    let requeued = 0;
-    while (cursor) {
-      const e = cursor.value as OutboxEntry;
-      if (e.state === 'sending') {
-        await cursor.update({ ...e, state: 'queued', attempts: e.attempts + 1 });
-        requeued++;
-      }
-      cursor = await cursor.continue();
-    }
-    if (requeued) await this.bump(tx);
+    // One read of every entry, not a cursor step per entry (a round trip each: seconds at every start with
+    // 10,000 pending), and the requeued ones written together.
+    const outbox = tx.objectStore('outbox');
+    const sending = ((await outbox.getAll()) as OutboxEntry[]).filter((e) => e.state === 'sending');
+    await Promise.all(sending.map((e) => outbox.put({ ...e, state: 'queued', attempts: e.attempts + 1 })));
+    if (sending.length) await this.bump(tx);
     await tx.done;
     this.mirror = null;
     this.changes.lose();
@@ -300,10 +295,11 @@ export class SwStore {
     const db = await this.handle.get();
     const tx = db.transaction('cursors');
     const out = new Map<DashboardId, CursorRecord>();
-    for (const id of ids) {
-      const c = validCursor(await tx.store.get(id));
+    const read = await Promise.all(ids.map((id) => tx.store.get(id)));
+    ids.forEach((id, i) => {
+      const c = validCursor(read[i]);
       if (c) out.set(id, c);
-    }
+    });
     return out;
   }
 
@@ -368,7 +364,7 @@ export class SwStore {
     return this.writing(async () => {
       const tx = await this.rw(['outbox', 'meta']);
       const keys = await userOutbox(tx, userId).keys();
-      if (discard) for (const k of keys) await tx.objectStore('outbox').delete(k);
+      if (discard) await Promise.all(keys.map((k) => tx.objectStore('outbox').delete(k)));
       await setMeta(tx, 'identity', null);
       const gen = discard && keys.length ? await this.bump(tx) : null;
       await tx.done;
