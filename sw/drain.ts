@@ -57,6 +57,8 @@ export class Drain {
   private retry: { at: number; timer: TimerId } | null = null;
   /** Background Sync events running now (a tag registered inside its own event would fire again at once). */
   private syncEvents = 0;
+  /** Entries the append already stored as `sending` (`take`): the next batch, pushed without marking it again. */
+  private taken: OutboxEntry[] = [];
 
   constructor(
     private readonly core: EngineCore,
@@ -68,6 +70,24 @@ export class Drain {
 
   get current(): DrainState {
     return this.state;
+  }
+
+  /**
+   * Whether a mutation appended now may be stored as `sending` and pushed at once (`take`): no loop runs (so
+   * no push is in flight), the socket is open and the server asked for no pause. The store adds the last
+   * condition, in the append's own transaction: the outbox held nothing else, so outbox order is kept.
+   */
+  canTake(): boolean {
+    return this.state.kind === 'idle' && this.taken.length === 0 && this.core.conn.isOpen && this.backoff.holdUntil <= this.core.env.now();
+  }
+
+  /**
+   * A click's fast path (docs/service-worker.md "Draining the outbox"): its entry is already durable as
+   * `sending`, so the loop pushes it first, without reading the outbox or writing the mark again.
+   */
+  take(entry: OutboxEntry): Promise<void> {
+    this.taken.push(entry);
+    return this.run();
   }
 
   /** Sends what can be sent until nothing is left or sending fails. A call while it runs joins that run. */
@@ -117,15 +137,26 @@ export class Drain {
   private async once(): Promise<void> {
     const c = this.core;
     const user = c.user;
-    if (!user) return;
     const via = this.transport();
-    if (!via) return;
-    const entries = await c.env.store.outbox(user.id);
-    const { batch, nextDueAt } = selectBatch(entries, c.env.now(), this.backoff.batchLimit);
-    this.scheduleRetry(nextDueAt);
-    if (batch.length === 0) return;
-    await c.env.store.setState(batch.map((e) => ({ ...e, state: 'sending' })));
-    await c.broadcastOutbox();
+    let taken = this.taken.splice(0);
+    if (taken.length && (!user || !via || taken.some((e) => e.userId !== user.id))) {
+      // Taken while the socket was open, and it closed (or the user changed) before the push: they wait
+      // as any entry does, or the `sending` mark would hold them until the worker restarts.
+      await c.env.store.setState(taken.map((e) => ({ ...e, state: 'queued' })));
+      await c.broadcastOutbox();
+      taken = [];
+    }
+    if (!user || !via) return;
+    let batch: OutboxEntry[] = taken;
+    if (batch.length === 0) {
+      const entries = await c.env.store.outbox(user.id);
+      const selected = selectBatch(entries, c.env.now(), this.backoff.batchLimit);
+      this.scheduleRetry(selected.nextDueAt);
+      batch = selected.batch;
+      if (batch.length === 0) return;
+      await c.env.store.setState(batch.map((e) => ({ ...e, state: 'sending' })));
+      await c.broadcastOutbox();
+    }
     this.enter({ kind: 'sending', via, batch: batch.map((e) => e.mutation.id) });
     const outcome = via === 'socket' ? await this.parts.socket.send(batch) : await pushHttp(c, batch);
     this.enter({ kind: 'settling' });

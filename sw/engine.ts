@@ -200,13 +200,17 @@ export class Engine {
     if (m.clientId !== c.clientId) return refused('foreign-client', `mutation is from client ${m.clientId}, not ${c.clientId}`);
     const userId = c.user.id;
     const seen = cmd.base ?? null;
-    const done = await c.serially(() => (cmd.from ? c.env.store.append(userId, m, seen, cmd.from, c.env.now()) : c.env.store.append(userId, m, seen)));
+    // Nothing in flight and the socket open: an entry alone in the outbox is stored as `sending` and pushed
+    // at once, one strict transaction before the wire instead of two (Drain.take).
+    const done = await c.serially(() => c.env.store.append(userId, m, seen, cmd.from, c.env.now(), this.drainer.canTake()));
     if (done.kind === 'out-of-order') return refused('out-of-order', `out of order: mutation ${done.expected} of this tab has not arrived`);
     swTrace.durable(m.id);
+    const taken = done.kind === 'queued' && done.taken;
+    if (taken) void this.drainer.take(done.entry);
     // The broadcast that holds the entry (a delta: what changed since the last one, sw/outbox-changes.ts).
     const outboxSeq = await c.broadcastOutbox();
     if (!c.conn.isOpen) void c.env.registerSync().catch(() => {});
-    void this.drain();
+    if (!taken) void this.drain();
     return answered({ entry: done.entry, outboxSeq, swInstance: this.broadcaster.swInstance });
   }
 

@@ -38,7 +38,8 @@ import { admit } from './tab-order.ts';
 
 /** What `append` did: `queued` (new, or the same id already stored), `duplicate`, or `out-of-order`. */
 export type Appended =
-  | { kind: 'queued'; entry: OutboxEntry }
+  /** `taken`: stored as `sending`, for the drain to push at once (`sendIfAlone`, Drain.take). */
+  | { kind: 'queued'; entry: OutboxEntry; taken: boolean }
   | { kind: 'duplicate'; entry: null }
   | { kind: 'out-of-order'; expected: number };
 
@@ -202,39 +203,57 @@ export class SwStore {
    * refused `out-of-order`; without it, the same mutation id twice answers what is stored.
    */
   append(userId: UserId, mutation: Mutation, seen?: Widget | null): Promise<Extract<Appended, { kind: 'queued' }>>;
-  append(userId: UserId, mutation: Mutation, seen: Widget | null, from: MutateFrom, now: number): Promise<Appended>;
-  async append(userId: UserId, mutation: Mutation, seen: Widget | null = null, from?: MutateFrom, now = 0): Promise<Appended> {
-    type Taken = { kind: 'queued'; entry: OutboxEntry } | { kind: 'duplicate'; entry: null } | { kind: 'out-of-order'; expected: number };
-    const done = await this.writing<Taken>(async () => {
+  append(userId: UserId, mutation: Mutation, seen: Widget | null, from: MutateFrom | undefined, now: number, sendIfAlone?: boolean): Promise<Appended>;
+  async append(userId: UserId, mutation: Mutation, seen: Widget | null = null, from?: MutateFrom, now = 0, sendIfAlone = false): Promise<Appended> {
+    return this.writing<Appended>(async () => {
+      const db = await this.handle.get();
       const tx = await this.rw(['outbox', 'widgets', 'meta']);
       const outbox = tx.objectStore('outbox');
-      const existing = await outbox.get(mutation.id);
+      // Every read at once and every write at once: a transaction runs its requests in order, and a round
+      // trip per request was most of an append's time (docs/service-worker.md "Draining the outbox").
+      const [existing, tabs, widgetRaw, nextOrder, baseRaw, genBefore] = await Promise.all([
+        outbox.get(mutation.id),
+        from ? getMeta(tx, 'tabs') : undefined,
+        outbox.index('by-widget').getAll([mutation.dashboardId, mutation.args.widgetId]),
+        getMeta(tx, 'nextOrder'),
+        tx.objectStore('widgets').get([mutation.dashboardId, mutation.args.widgetId]),
+        getMeta(tx, 'outboxGen'),
+      ]);
       if (existing) {
         // The same mutation twice (a tab posted it again): answer what is stored.
         await tx.done;
-        return { result: { kind: 'queued', entry: validOutbox([existing])[0] ?? existing }, write: null };
+        return { result: { kind: 'queued', entry: validOutbox([existing])[0] ?? existing, taken: false }, write: null };
       }
-      const admission = from ? admit((await getMeta(tx, 'tabs')) ?? {}, from, now) : null;
+      const admission = from ? admit(tabs ?? {}, from, now) : null;
       if (admission && admission.kind !== 'take') {
         await tx.done;
-        const result: Taken = admission.kind === 'duplicate' ? { kind: 'duplicate', entry: null } : admission;
+        const result: Appended = admission.kind === 'duplicate' ? { kind: 'duplicate', entry: null } : admission;
         return { result, write: null };
       }
-      const widgetEntries = validOutbox(await outbox.index('by-widget').getAll([mutation.dashboardId, mutation.args.widgetId])).sort(
-        (a, b) => a.order - b.order,
-      );
-      const order = (await getMeta(tx, 'nextOrder')) ?? 1;
-      const baseRecord = validReplica(await tx.objectStore('widgets').get([mutation.dashboardId, mutation.args.widgetId]));
-      const plan = planAppend({ widgetEntries, mutation, userId, order, replica: baseRecord?.widget ?? null, seen });
-      if (plan.replaces) await outbox.delete(plan.replaces);
-      await outbox.put(plan.put);
-      await setMeta(tx, 'nextOrder', order + 1);
-      if (admission) await setMeta(tx, 'tabs', admission.log);
-      const gen = await this.bump(tx);
+      const widgetEntries = validOutbox(widgetRaw).sort((a, b) => a.order - b.order);
+      const order = nextOrder ?? 1;
+      const plan = planAppend({ widgetEntries, mutation, userId, order, replica: validReplica(baseRaw)?.widget ?? null, seen });
+      // Alone in the outbox and asked to: stored as `sending`, so the drain pushes it without a second
+      // transaction (the `sending` mark is durable before it leaves, as always; Drain.take).
+      const taken = sendIfAlone && !plan.replaces && this.emptyAt(db, userId, genBefore ?? 0);
+      const put: OutboxEntry = taken ? { ...plan.put, state: 'sending' } : plan.put;
+      const gen = (genBefore ?? 0) + 1;
+      await Promise.all([
+        plan.replaces ? outbox.delete(plan.replaces) : undefined,
+        outbox.put(put),
+        setMeta(tx, 'nextOrder', order + 1),
+        admission ? setMeta(tx, 'tabs', admission.log) : undefined,
+        setMeta(tx, 'outboxGen', gen),
+      ]);
       await tx.done;
-      return { result: { kind: 'queued', entry: plan.put }, write: { gen, removed: plan.replaces ? [plan.replaces] : [], written: [plan.put] } };
+      return { result: { kind: 'queued', entry: put, taken }, write: { gen, removed: plan.replaces ? [plan.replaces] : [], written: [put] } };
     });
-    return done;
+  }
+
+  /** Whether the in-memory copy knows the user's outbox empty at generation `gen` (no copy: not known). */
+  private emptyAt(db: object, userId: UserId, gen: number): boolean {
+    const m = this.mirror;
+    return m !== null && m.db === db && m.userId === userId && m.copy.gen === gen && m.copy.size === 0;
   }
 
   async setState(entries: OutboxEntry[]): Promise<void> {

@@ -4,7 +4,8 @@
  * with a retry timer at the backoff, and the timer starts the next loop.
  */
 import 'fake-indexeddb/auto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import type { Drain } from '../../../sw/drain.ts';
 import { WA, WB, mk, trackedEngines, waitFor, type Harness } from './helpers.ts';
 
 const engine = trackedEngines();
@@ -33,6 +34,44 @@ describe('the drain loop', () => {
     await running;
     await waitFor(() => expect(h.server.pushes.map((p) => p.ids)).toEqual([[first], [second]]));
     await waitFor(() => expect(kinds(h)).toBe('idle'));
+  });
+
+  it('a click with nothing else pending leaves after one outbox transaction: stored as sending, pushed at once', async () => {
+    const h = engine();
+    await h.signIn();
+    await h.until('caught-up');
+    await h.engine.drain(); // the drain's read gives the worker its copy of the (empty) outbox
+    h.server.holdPushes = true;
+    const setState = vi.spyOn(h.store, 'setState');
+    const id = await queue(h);
+    await waitFor(() => expect(h.engine.drainState).toMatchObject({ kind: 'sending', batch: [id] }));
+    // Durable as `sending` before the push, by the append itself: no second write to mark it.
+    expect(setState).not.toHaveBeenCalled();
+    expect(await h.outbox()).toMatchObject([{ state: 'sending' }]);
+    // With one in flight, the next click is queued and waits for the loop, in order.
+    const second = await queue(h, WB);
+    expect((await h.outbox()).map((e) => e.state)).toEqual(['sending', 'queued']);
+    h.server.holdPushes = false;
+    const push = h.server.socket!.framesOf('push')[0];
+    h.server.socket!.deliver({ type: 'push-result', requestId: push.requestId, results: [{ id, status: 'applied', seq: 1, version: 2 }] });
+    await waitFor(() => expect(h.server.pushes.map((p) => p.ids)).toEqual([[id], [second]]));
+  });
+
+  it('a taken entry that cannot go before the network drops waits as queued, not sending', async () => {
+    const h = engine();
+    await h.signIn();
+    await h.until('caught-up');
+    await h.engine.drain();
+    const drainer = (h.engine as unknown as { drainer: Drain }).drainer;
+    const take = drainer.take.bind(drainer);
+    vi.spyOn(drainer, 'take').mockImplementationOnce(async (entry) => {
+      // The browser goes offline between the append and the loop.
+      await h.cmd({ type: 'network', online: false });
+      await take(entry);
+    });
+    await queue(h);
+    await waitFor(async () => expect(await h.outbox()).toMatchObject([{ state: 'queued' }]));
+    expect(h.server.pushes).toEqual([]);
   });
 
   it('a failed push ends the loop idle with a retry at the backoff; the timer starts the next loop', async () => {
