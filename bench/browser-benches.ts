@@ -45,7 +45,7 @@ export function browserBenches(quick: boolean, opts: BrowserBenchOptions): Brows
       name: 'propagation',
       async run() {
         const opts = quick ? { edits: 6, warmup: 1 } : { edits: 200, warmup: 10 };
-        const { fieldboard: fb, peer } = await runPropagation(opts);
+        const { fieldboard: fb, peer, floor } = await runPropagation(opts);
         const label = `propagation (${opts.edits} edits)`;
         const relay = 'Socket.IO relay';
         const target = 'p50 <= Socket.IO';
@@ -54,6 +54,7 @@ export function browserBenches(quick: boolean, opts: BrowserBenchOptions): Brows
           row(label, 'A -> device B p95', 'ms', true, round(fb.device.p95, 1), relay, round(peer.device.p95, 1), '', null),
           row(label, 'A -> tab 2 of A p50', 'ms', true, round(fb.tab.p50, 1), relay, round(peer.tab.p50, 1), target, fb.tab.p50 <= peer.tab.p50),
           row(label, 'A -> tab 2 of A p95', 'ms', true, round(fb.tab.p95, 1), relay, round(peer.tab.p95, 1), '', null),
+          row(label, 'A -> tab 2 of A p50', 'ms', true, round(fb.tab.p50, 1), 'BroadcastChannel floor (bare page)', round(floor.tab.p50, 1), '', null),
           ...hopRows(label, fb.hops),
         ];
       },

@@ -14,25 +14,25 @@ export function summarize(samples: number[]): { n: number; p50: number; p95: num
 export const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
 
 /**
- * Samples Fieldboard and its peer alike: `warmup` unrecorded rounds, then `total` samples of each, taken in
- * alternating blocks of 10 so that drift on a shared machine hits both sides the same. Answers the samples
- * of each side in order.
+ * Samples Fieldboard and its peers alike: `warmup` unrecorded rounds, then `total` samples of each, taken in
+ * alternating blocks of 10 so that drift on a shared machine hits every side the same. Answers the samples
+ * of each side, in the order of `sides`.
  */
-export async function sideBySide<S, T>(
-  sides: readonly [S, S],
+export async function sideBySide<S, T, const N extends readonly S[]>(
+  sides: N,
   total: number,
   warmup: number,
   sample: (side: S) => Promise<T>,
   onWarm?: () => void,
-): Promise<[T[], T[]]> {
+): Promise<{ [K in keyof N]: T[] }> {
   const BLOCK = 10;
   for (let i = 0; i < warmup; i++) for (const side of sides) await sample(side);
   onWarm?.();
-  const out: [T[], T[]] = [[], []];
+  const out = sides.map(() => [] as T[]);
   for (let done = 0; done < total; done += BLOCK) {
-    for (const i of [0, 1] as const) {
+    for (let i = 0; i < sides.length; i++) {
       for (let k = 0; k < Math.min(BLOCK, total - done); k++) out[i].push(await sample(sides[i]));
     }
   }
-  return out;
+  return out as { [K in keyof N]: T[] };
 }

@@ -6,6 +6,8 @@
  *   ?widgets=N   cards on the board (default 200; the first is the counter "Pumps")
  *   ?relay       propagation peer: every +1/-1 is also emitted to a Socket.IO broadcast relay (the same
  *                origin), and increments relayed from other tabs and devices are applied on arrival
+ *   ?bc          propagation floor between tabs: every +1/-1 is posted on a BroadcastChannel and applied by
+ *                the other tabs of the same browser profile (no server, no storage: the least a tab can do)
  */
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
@@ -20,17 +22,24 @@ const relay: Socket | null = params.has('relay')
 
 type Edit = { title: string; delta: number };
 
+const channel = params.has('bc') ? new BroadcastChannel('peer-floor') : null;
+
 function Counter({ title, initial }: { title: string; initial: number }) {
   const [value, setValue] = useState(initial);
   useEffect(() => {
-    if (!relay) return;
     const on = (e: Edit) => e.title === title && setValue((v) => v + e.delta);
-    relay.on('edit', on);
-    return () => void relay.off('edit', on);
+    const onMessage = (m: MessageEvent<Edit>) => on(m.data);
+    relay?.on('edit', on);
+    channel?.addEventListener('message', onMessage);
+    return () => {
+      relay?.off('edit', on);
+      channel?.removeEventListener('message', onMessage);
+    };
   }, [title]);
   const add = (delta: number) => {
     setValue((v) => v + delta);
     relay?.emit('edit', { title, delta } satisfies Edit);
+    channel?.postMessage({ title, delta } satisfies Edit);
   };
   return (
     <div class="counter">

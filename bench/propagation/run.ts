@@ -4,7 +4,8 @@
  * dashboard. Fieldboard: tab -> service worker (IndexedDB outbox) -> BroadcastChannel to the other tab;
  * socket -> server (validate, apply, commit to SQLite) -> fan-out -> B's service worker (replica commit)
  * -> B's tab. Peer: the same click relayed by a minimal Socket.IO broadcast server to a bare Preact page in
- * the same three tabs (each tab its own Socket.IO connection: the familiar choice).
+ * the same three tabs (each tab its own Socket.IO connection: the familiar choice). The floor between two tabs
+ * is shown too: the same bare page in two tabs of one profile, each click posted on a BroadcastChannel.
  *
  * Times are the trusted click's timestamp in tab 1 and the painted frame in the other tab, both epoch
  * times of one browser. Each edit waits until every tab has settled before the next. Fieldboard's edits are
@@ -31,6 +32,8 @@ export interface PropagationResult {
   /** `hops`: the median of each hop of the path, from the hop trace (bench/propagation/hops.ts). */
   fieldboard: { device: Summary; tab: Summary; hops: ReturnType<typeof summarizeHops> };
   peer: { device: Summary; tab: Summary };
+  /** The floor between two tabs of one profile: the same bare page, each click posted on a BroadcastChannel. */
+  floor: { tab: Summary };
 }
 
 interface Tabs {
@@ -84,6 +87,15 @@ async function peerTabs(browser: Browser, url: string): Promise<Tabs> {
   return { a1, a2, b: bPage };
 }
 
+/** Two tabs of one profile joined by a BroadcastChannel (no device B: a channel does not leave the profile). */
+async function floorTabs(browser: Browser, url: string): Promise<Tabs> {
+  const a = await browser.newContext();
+  await a.addInitScript(probeScript());
+  const [a1, a2] = await Promise.all([a.newPage(), a.newPage()]);
+  for (const p of [a1, a2]) await p.goto(`${url}/?widgets=4&bc`);
+  return { a1, a2, b: a2 };
+}
+
 export async function runPropagation(opts: PropagationOptions): Promise<PropagationResult> {
   const lap = tracer('propagation');
   const dist = snapshotDist();
@@ -96,9 +108,9 @@ export async function runPropagation(opts: PropagationOptions): Promise<Propagat
   const relay = await startPeerProcess('bench/propagation/relay-server.ts', [peerDir.dir], 'relay');
   lap('server, browser, peer build, relay');
   try {
-    const [fb, peer] = await Promise.all([fieldboardTabs(browser, server), peerTabs(browser, relay.url)]);
+    const [fb, peer, floor] = await Promise.all([fieldboardTabs(browser, server), peerTabs(browser, relay.url), floorTabs(browser, relay.url)]);
     lap('tabs');
-    const [fbSamples, peerSamples] = await sideBySide([fb, peer], opts.edits, opts.warmup, edit, () => lap('warm-up'));
+    const [fbSamples, peerSamples, floorSamples] = await sideBySide([fb, peer, floor], opts.edits, opts.warmup, edit, () => lap('warm-up'));
     lap('edits');
     return {
       fieldboard: {
@@ -107,6 +119,7 @@ export async function runPropagation(opts: PropagationOptions): Promise<Propagat
         hops: summarizeHops(fbSamples.map((s) => s.hops!)),
       },
       peer: { device: summarize(peerSamples.map((s) => s.device)), tab: summarize(peerSamples.map((s) => s.tab)) },
+      floor: { tab: summarize(floorSamples.map((s) => s.tab)) },
     };
   } finally {
     await browser.close();
