@@ -7,7 +7,9 @@
  *
  * Invariants: every broadcast is validated first (one that fails is logged and ignored, and does not move
  * the numbering); the numbering is the last broadcast heard, or the worker's `get-state` reply before any;
- * a state reply older than a broadcast already heard is stale (`adopt` answers false).
+ * a state reply is stale (`adopt` answers false) only when a status broadcast newer than it was heard: other
+ * broadcasts heard first say nothing about the connection, and the status broadcasts the reply follows may
+ * have gone out before the page listened (a tab showed "Connecting" for 15 s with its socket up).
  */
 import { assertNever, parse, type Change, type DashboardId, type User } from '../../protocol/index.ts';
 import { BROADCAST_CHANNEL, SwBroadcastSchema, type ActivityEntry, type ConnectionState, type OutboxChange } from '../../contract/index.ts';
@@ -27,6 +29,8 @@ export interface BroadcastHandlers {
 export class BroadcastFollower {
   private swInstance: string | null = null;
   private lastSeq = 0;
+  /** The seq of the last status broadcast heard from `swInstance` (0: none). */
+  private statusSeq = 0;
 
   constructor(private readonly on: BroadcastHandlers) {}
 
@@ -51,6 +55,8 @@ export class BroadcastFollower {
     const m = parsed.value;
     traceBroadcast(m);
     const gap = m.swInstance !== this.swInstance || m.seq !== this.lastSeq + 1;
+    if (m.swInstance !== this.swInstance) this.statusSeq = 0;
+    if (m.type === 'status') this.statusSeq = m.seq;
     this.swInstance = m.swInstance;
     this.lastSeq = m.seq;
     switch (m.type) {
@@ -82,7 +88,7 @@ export class BroadcastFollower {
    * (connecting -> open -> caught-up) may have arrived first, and the older state must not overwrite them.
    */
   adopt(reply: { swInstance: string; seq: number }): boolean {
-    const stale = this.swInstance === reply.swInstance && reply.seq < this.lastSeq;
+    const stale = this.swInstance === reply.swInstance && reply.seq < this.statusSeq;
     if (this.swInstance === null) {
       this.swInstance = reply.swInstance;
       this.lastSeq = reply.seq;
