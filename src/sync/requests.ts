@@ -49,6 +49,40 @@ export class Requests {
     });
   }
 
+  /**
+   * For requests that may be asked twice (`get-state`): asks again every `everyMs` until one ask is answered,
+   * `tries` asks at most. A post can reach a worker that is starting or stopping and be lost; the page must
+   * not learn the worker's state only at the next keepalive, 15 s later.
+   */
+  sendUntilAnswered<T extends RequestType>(cmd: RequestCommand<T> & { type: T }, everyMs = 2_000, tries = 5): Promise<Answer<T>> {
+    return new Promise<Answer<T>>((resolve, reject) => {
+      let done = false;
+      let asked = 0;
+      let failed = 0;
+      const finish = () => {
+        done = true;
+        clearInterval(again);
+      };
+      const ask = () => {
+        asked += 1;
+        this.send<T>(cmd).then(
+          (a) => {
+            if (done) return;
+            finish();
+            resolve(a);
+          },
+          (e: unknown) => {
+            if (done || ++failed < tries) return;
+            finish();
+            reject(e);
+          },
+        );
+      };
+      const again = setInterval(() => (asked < tries ? ask() : clearInterval(again)), everyMs);
+      ask();
+    });
+  }
+
   /** Feeds a message from the SW; answers whether it was a reply to one of ours. */
   receive(data: unknown): boolean {
     const r = parse(ReplySchema, data);

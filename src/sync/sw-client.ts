@@ -149,7 +149,8 @@ export class SwSyncClient implements SyncClient {
   /** First contact: the SW's state and numbering, then the server's dashboards list. */
   private async hello(): Promise<void> {
     try {
-      const r = await this.requests.send({ type: 'get-state' });
+      // Asked again every 2 s until answered: the first can be lost to a worker that is starting or stopping.
+      const r = await this.requests.sendUntilAnswered({ type: 'get-state' });
       if (!r.ok) return;
       if (this.follower.adopt(r.data)) this.connection.value = r.data.connection;
     } catch (e) {
