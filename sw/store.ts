@@ -233,9 +233,10 @@ export class SwStore {
       const widgetEntries = validOutbox(widgetRaw).sort((a, b) => a.order - b.order);
       const order = nextOrder ?? 1;
       const plan = planAppend({ widgetEntries, mutation, userId, order, replica: validReplica(baseRaw)?.widget ?? null, seen });
-      // Alone in the outbox and asked to: stored as `sending`, so the drain pushes it without a second
-      // transaction (the `sending` mark is durable before it leaves, as always; Drain.take).
-      const taken = sendIfAlone && !plan.replaces && this.emptyAt(db, userId, genBefore ?? 0);
+      // Alone in the outbox (the in-memory copy, current at this generation, holds none of the user's
+      // entries; no copy: not known) and asked to: stored as `sending`, so the drain pushes it without a
+      // second transaction (the `sending` mark is durable before it leaves, as always; Drain.take).
+      const taken = sendIfAlone && !plan.replaces && this.mirrored(db, userId, genBefore ?? 0, 0) !== null;
       const put: OutboxEntry = taken ? { ...plan.put, state: 'sending' } : plan.put;
       const gen = (genBefore ?? 0) + 1;
       await Promise.all([
@@ -248,12 +249,6 @@ export class SwStore {
       await tx.done;
       return { result: { kind: 'queued', entry: put, taken }, write: { gen, removed: plan.replaces ? [plan.replaces] : [], written: [put] } };
     });
-  }
-
-  /** Whether the in-memory copy knows the user's outbox empty at generation `gen` (no copy: not known). */
-  private emptyAt(db: object, userId: UserId, gen: number): boolean {
-    const m = this.mirror;
-    return m !== null && m.db === db && m.userId === userId && m.copy.gen === gen && m.copy.size === 0;
   }
 
   async setState(entries: OutboxEntry[]): Promise<void> {
