@@ -53,20 +53,21 @@ export function entriesOf(outbox: OutboxEntry[], dashboardId: DashboardId, userI
 export function sameWidget(a: Widget | null, b: Widget | null): boolean {
   if (a === b) return true;
   if (!a || !b) return false;
-  const x = a as unknown as Record<string, unknown>;
-  const y = b as unknown as Record<string, unknown>;
-  const keys = Object.keys(x);
-  if (keys.length !== Object.keys(y).length) return false;
-  return keys.every((k) => x[k] === y[k] || (Array.isArray(x[k]) && Array.isArray(y[k]) && sameElements(x[k] as object[], y[k] as object[])));
+  const isObject = (o: unknown): o is object => typeof o === 'object' && o !== null;
+  const sameElements = (u: unknown, v: unknown) =>
+    Array.isArray(u) &&
+    Array.isArray(v) &&
+    u.length === v.length &&
+    u.every((e, i) => e === v[i] || (isObject(e) && isObject(v[i]) && sameFields(e, v[i] as object, () => false)));
+  return sameFields(a, b, sameElements);
 }
 
-function sameElements(a: object[], b: object[]): boolean {
-  if (a.length !== b.length) return false;
-  return a.every((e, i) => {
-    const f = b[i] as Record<string, unknown>;
-    const g = e as Record<string, unknown>;
-    return e === f || (Object.keys(g).length === Object.keys(f).length && Object.keys(g).every((k) => g[k] === f[k]));
-  });
+/** The same own keys, each value identical or alike by `alike`. */
+function sameFields(x: object, y: object, alike: (u: unknown, v: unknown) => boolean): boolean {
+  const a = x as Record<string, unknown>;
+  const b = y as Record<string, unknown>;
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k] || alike(a[k], b[k]));
 }
 
 /** One widget's part of the view, as last built: what it was built from, and what it showed. */

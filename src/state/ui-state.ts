@@ -71,8 +71,7 @@ export function createUiState(client: SyncClient): UiState {
   });
   const mine = computed(() => {
     const me = client.user.value?.id ?? null;
-    const all = client.outbox.value;
-    return inOutboxOrder(me === null || all.every((e) => e.userId === me) ? [...all] : all.filter((e) => e.userId === me));
+    return inOutboxOrder(client.outbox.value.filter((e) => me === null || e.userId === me));
   });
   const unsynced = computed(() => mine.value.filter((e) => e.state !== 'conflict'));
   const conflicts = computed(() => mine.value.filter((e) => e.state === 'conflict'));
